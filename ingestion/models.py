@@ -1,0 +1,295 @@
+"""The catalog: artists, albums, tracks with audio features, playlists, and the import runs that fill it.
+
+Natural keys: Spotify ids where known (22 characters). Items a source names without an id (MPD
+artists, the seed dataset's albums) are keyed by name (artists) or name + artist (albums) instead.
+Any descriptive field may be unknown (NULL): sources differ in what they carry, and Spotify itself
+stopped returning popularity, followers and audio features to many apps.
+"""
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+def _between(field: str, low: float, high: float) -> Q:
+    """A check that allows NULL (unknown) or a value within [low, high]."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Artist(models.Model):
+    spotify_id = models.CharField(max_length=22, unique=True, null=True, blank=True)
+    name = models.CharField(max_length=400)
+    genres = models.ManyToManyField(Genre, blank=True, related_name="artists")
+    popularity = models.PositiveSmallIntegerField(null=True, blank=True)
+    followers = models.PositiveBigIntegerField(null=True, blank=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demo data made by seed_demo.")
+    first_seen = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=_between("popularity", 0, 100), name="artist_popularity_0_100"),
+            # Sources without ids (MPD, Kaggle) name artists only: one row per name among those.
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(spotify_id__isnull=True), name="artist_name_unique_without_id"
+            ),
+        ]
+        indexes = [models.Index(Lower("name"), name="artist_name_lower")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Album(models.Model):
+    class ReleaseDatePrecision(models.TextChoices):
+        DAY = "day", "day"
+        MONTH = "month", "month"
+        YEAR = "year", "year"
+
+    spotify_id = models.CharField(max_length=22, unique=True, null=True, blank=True)
+    name = models.CharField(max_length=400)
+    # The album's main artist; it tells apart id-less albums of the same name.
+    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL, related_name="albums")
+    # Stored as a date: `1985` with precision `year` is kept as 1985-01-01.
+    release_date = models.DateField(null=True, blank=True)
+    release_date_precision = models.CharField(max_length=5, choices=ReleaseDatePrecision.choices, blank=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    is_demo = models.BooleanField(default=False)
+    first_seen = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-release_date", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "artist"], condition=Q(spotify_id__isnull=True), name="album_name_artist_unique_without_id"
+            ),
+            models.CheckConstraint(
+                condition=Q(release_date__isnull=True, release_date_precision="")
+                | Q(release_date__isnull=False) & ~Q(release_date_precision=""),
+                name="album_release_date_has_precision",
+            ),
+        ]
+        indexes = [models.Index(fields=["release_date"], name="album_release_date")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def release_date_display(self) -> str:
+        if self.release_date is None:
+            return ""
+        if self.release_date_precision == self.ReleaseDatePrecision.YEAR:
+            return f"{self.release_date.year}"
+        if self.release_date_precision == self.ReleaseDatePrecision.MONTH:
+            return self.release_date.strftime("%Y-%m")
+        return self.release_date.isoformat()
+
+
+# Audio feature fields with their allowed ranges; shared by constraints, validation and the importers.
+FEATURE_RANGES: dict[str, tuple[float, float]] = {
+    "danceability": (0.0, 1.0),
+    "energy": (0.0, 1.0),
+    "key": (-1, 11),
+    "loudness": (-60.0, 5.0),
+    "mode": (0, 1),
+    "speechiness": (0.0, 1.0),
+    "acousticness": (0.0, 1.0),
+    "instrumentalness": (0.0, 1.0),
+    "liveness": (0.0, 1.0),
+    "valence": (0.0, 1.0),
+    "tempo": (1.0, 300.0),
+    "time_signature": (3, 7),
+}
+FEATURE_FIELDS: tuple[str, ...] = tuple(FEATURE_RANGES)
+
+
+class Track(models.Model):
+    class FeatureSource(models.TextChoices):
+        SPOTIFY = "spotify", "from Spotify"
+        IMPORTED = "imported", "imported from a file"
+        ESTIMATED = "estimated", "estimated from similar tracks"
+        MISSING = "missing", "missing"
+
+    spotify_id = models.CharField(max_length=22, unique=True, null=True, blank=True)
+    name = models.CharField(max_length=500)
+    album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks")
+    artists = models.ManyToManyField(Artist, through="TrackArtist", related_name="tracks")
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    explicit = models.BooleanField(null=True, blank=True)
+    popularity = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    danceability = models.FloatField(null=True, blank=True)
+    energy = models.FloatField(null=True, blank=True)
+    key = models.SmallIntegerField(null=True, blank=True, help_text="Pitch class 0=C … 11=B; -1 = not detected.")
+    loudness = models.FloatField(null=True, blank=True, help_text="dB")
+    mode = models.SmallIntegerField(null=True, blank=True, help_text="1 = major, 0 = minor.")
+    speechiness = models.FloatField(null=True, blank=True)
+    acousticness = models.FloatField(null=True, blank=True)
+    instrumentalness = models.FloatField(null=True, blank=True)
+    liveness = models.FloatField(null=True, blank=True)
+    valence = models.FloatField(null=True, blank=True)
+    tempo = models.FloatField(null=True, blank=True, help_text="BPM")
+    time_signature = models.SmallIntegerField(null=True, blank=True, help_text="Beats per bar, 3…7.")
+    features_source = models.CharField(
+        max_length=9, choices=FeatureSource.choices, default=FeatureSource.MISSING
+    )
+
+    is_hidden = models.BooleanField(default=False, help_text="Hidden tracks are never recommended.")
+    is_demo = models.BooleanField(default=False)
+    first_seen = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            *(
+                models.CheckConstraint(condition=_between(field, low, high), name=f"track_{field}_range")
+                for field, (low, high) in FEATURE_RANGES.items()
+            ),
+            models.CheckConstraint(condition=_between("popularity", 0, 100), name="track_popularity_0_100"),
+            models.CheckConstraint(
+                condition=Q(duration_ms__isnull=True) | Q(duration_ms__gt=0), name="track_duration_positive"
+            ),
+            # "missing" means no feature at all; any other source means the core features are there.
+            models.CheckConstraint(
+                condition=Q(features_source="missing", danceability__isnull=True, energy__isnull=True, valence__isnull=True)
+                | ~Q(features_source="missing")
+                & Q(danceability__isnull=False, energy__isnull=False, valence__isnull=False),
+                name="track_features_source_matches_values",
+            ),
+        ]
+        indexes = [
+            models.Index(Lower("name"), name="track_name_lower"),
+            models.Index(fields=["features_source"], name="track_features_source"),
+            models.Index(fields=["is_hidden"], name="track_is_hidden"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_features(self) -> bool:
+        return self.features_source != self.FeatureSource.MISSING
+
+    @property
+    def spotify_uri(self) -> str:
+        return f"spotify:track:{self.spotify_id}" if self.spotify_id else ""
+
+
+class TrackArtist(models.Model):
+    """A track's artists in credit order (position 0 is the main artist)."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="credits")
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="credits")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["track", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["track", "position"], name="track_artist_position_unique"),
+            models.UniqueConstraint(fields=["track", "artist"], name="track_artist_unique"),
+        ]
+
+
+class Playlist(models.Model):
+    class Source(models.TextChoices):
+        MPD = "mpd", "Million Playlist Dataset"
+        SPOTIFY = "spotify", "Spotify"
+        DEMO = "demo", "demo data"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    external_id = models.CharField(max_length=100, help_text="The playlist's id in its source (MPD pid, Spotify id).")
+    name = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    tracks = models.ManyToManyField(Track, through="PlaylistTrack", related_name="playlists")
+    first_seen = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="playlist_source_external_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == self.Source.DEMO
+
+
+class PlaylistTrack(models.Model):
+    """One entry of a playlist; the same track may appear twice at different positions."""
+
+    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="entries")
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="playlist_entries")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["playlist", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["playlist", "position"], name="playlist_track_position_unique"),
+        ]
+        indexes = [models.Index(fields=["track"], name="playlist_track_track")]
+
+
+class ImportRun(models.Model):
+    """One run of an importer over one or more files, with its summary."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        COMPLETED_WITH_REJECTIONS = "rejections", "completed with rejected rows"
+        FAILED = "failed", "failed"
+
+    kind = models.CharField(max_length=10, choices=[("catalog", "catalog"), ("playlists", "playlists")])
+    format = models.CharField(max_length=30, blank=True, help_text="Detected or chosen file format.")
+    paths = models.JSONField(default=list, help_text="The files read (names as given).")
+    uploaded_file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    details = models.JSONField(default=dict, blank=True, help_text="Counts per kind of row (tracks, artists, …).")
+    error = models.TextField(blank=True, help_text="Why the run failed as a whole, if it did.")
+    requested_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status"], name="import_run_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import #{self.pk} ({self.get_status_display()})"
+
+
+class ImportRejection(models.Model):
+    """A row an import refused, as `file:line: reason`. At most IMPORT_MAX_STORED_REJECTIONS per run are kept."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
+    file = models.CharField(max_length=500)
+    line = models.PositiveIntegerField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["run", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
