@@ -73,7 +73,9 @@ class Album(models.Model):
         ordering = ["-release_date", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["name", "artist"], condition=Q(spotify_id__isnull=True), name="album_name_artist_unique_without_id"
+                fields=["name", "artist"],
+                condition=Q(spotify_id__isnull=True),
+                name="album_name_artist_unique_without_id",
             ),
             models.CheckConstraint(
                 condition=Q(release_date__isnull=True, release_date_precision="")
@@ -164,7 +166,9 @@ class Track(models.Model):
             ),
             # "missing" means no feature at all; any other source means the core features are there.
             models.CheckConstraint(
-                condition=Q(features_source="missing", danceability__isnull=True, energy__isnull=True, valence__isnull=True)
+                condition=Q(
+                    features_source="missing", danceability__isnull=True, energy__isnull=True, valence__isnull=True
+                )
                 | ~Q(features_source="missing")
                 & Q(danceability__isnull=False, energy__isnull=False, valence__isnull=False),
                 name="track_features_source_matches_values",
@@ -201,6 +205,9 @@ class TrackArtist(models.Model):
             models.UniqueConstraint(fields=["track", "position"], name="track_artist_position_unique"),
             models.UniqueConstraint(fields=["track", "artist"], name="track_artist_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.position}: artist {self.artist_id} on track {self.track_id}"
 
 
 class Playlist(models.Model):
@@ -245,6 +252,9 @@ class PlaylistTrack(models.Model):
             models.UniqueConstraint(fields=["playlist", "position"], name="playlist_track_position_unique"),
         ]
         indexes = [models.Index(fields=["track"], name="playlist_track_track")]
+
+    def __str__(self) -> str:
+        return f"{self.position}: track {self.track_id} in playlist {self.playlist_id}"
 
 
 class ImportRun(models.Model):

@@ -34,6 +34,7 @@ class GenreFactory(factory.django.DjangoModelFactory):
 class ArtistFactory(TimestampedFactory):
     class Meta:
         model = Artist
+        skip_postgeneration_save = True
 
     spotify_id = factory.Sequence(lambda n: fake_spotify_id(1_000_000 + n))
     name = factory.Sequence(lambda n: f"Artist {n}")
@@ -58,6 +59,7 @@ class AlbumFactory(TimestampedFactory):
 class TrackFactory(TimestampedFactory):
     class Meta:
         model = Track
+        skip_postgeneration_save = True
 
     spotify_id = factory.Sequence(lambda n: fake_spotify_id(3_000_000 + n))
     name = factory.Sequence(lambda n: f"Track {n}")
@@ -84,6 +86,7 @@ class TrackFactory(TimestampedFactory):
 class PlaylistFactory(TimestampedFactory):
     class Meta:
         model = Playlist
+        skip_postgeneration_save = True
 
     source = Playlist.Source.MPD
     external_id = factory.Sequence(str)
