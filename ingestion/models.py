@@ -45,7 +45,10 @@ class Artist(models.Model):
                 fields=["name"], condition=Q(spotify_id__isnull=True), name="artist_name_unique_without_id"
             ),
         ]
-        indexes = [models.Index(Lower("name"), name="artist_name_lower")]
+        indexes = [
+            models.Index(fields=["name"], name="artist_name"),  # name-only matching in imports
+            models.Index(Lower("name"), name="artist_name_lower"),  # case-insensitive search
+        ]
 
     def __str__(self) -> str:
         return self.name
