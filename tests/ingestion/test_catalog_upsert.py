@@ -153,9 +153,8 @@ def playlist(pid: str, track_numbers: list[int], **overrides) -> PlaylistRecord:
 
 
 def entries(pid: str) -> list[str]:
-    return list(
-        PlaylistTrack.objects.filter(playlist__external_id=pid).order_by("position").values_list("track__name", flat=True)
-    )
+    rows = PlaylistTrack.objects.filter(playlist__external_id=pid).order_by("position")
+    return list(rows.values_list("track__name", flat=True))
 
 
 def test_playlists_keep_their_order_and_repeated_tracks():
