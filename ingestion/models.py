@@ -40,9 +40,12 @@ class Artist(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=_between("popularity", 0, 100), name="artist_popularity_0_100"),
-            # Sources without ids (MPD, Kaggle) name artists only: one row per name among those.
+            # Sources without ids (MPD, Kaggle) name artists only: one row per name among those
+            # (synthetic demo artists aside, so they can never take a real artist's place).
             models.UniqueConstraint(
-                fields=["name"], condition=Q(spotify_id__isnull=True), name="artist_name_unique_without_id"
+                fields=["name"],
+                condition=Q(spotify_id__isnull=True, is_demo=False),
+                name="artist_name_unique_without_id",
             ),
         ]
         indexes = [
@@ -77,7 +80,7 @@ class Album(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "artist"],
-                condition=Q(spotify_id__isnull=True),
+                condition=Q(spotify_id__isnull=True, is_demo=False),
                 name="album_name_artist_unique_without_id",
             ),
             models.CheckConstraint(

@@ -170,7 +170,8 @@ def _load_artists(merged: dict[ArtistKey, _MergedArtist]) -> tuple[dict[ArtistKe
         for artist in Artist.objects.filter(spotify_id__in=chunk):
             by_key[("id", artist.spotify_id)] = artist
     for chunk in _chunks(names):
-        for artist in Artist.objects.filter(name__in=chunk):
+        # Synthetic demo artists never absorb real ones that happen to share a name.
+        for artist in Artist.objects.filter(name__in=chunk, is_demo=False):
             by_name[artist.name].append(artist)
             if artist.spotify_id is None:
                 by_key[("name", artist.name)] = artist
@@ -257,7 +258,7 @@ def _insert_and_reload_artists(to_create: list[Artist]) -> None:
     pk_by_name: dict[str, int] = {}
     for chunk in _chunks([a.name for a in without_id]):
         pk_by_name.update(
-            Artist.objects.filter(spotify_id__isnull=True, name__in=chunk).values_list("name", "pk")
+            Artist.objects.filter(spotify_id__isnull=True, is_demo=False, name__in=chunk).values_list("name", "pk")
         )
     for artist in with_id:
         artist.pk = pk_by_id[artist.spotify_id]
@@ -360,7 +361,7 @@ def _load_albums(keys: list[AlbumKey]) -> dict[AlbumKey, Album]:
         for album in Album.objects.filter(spotify_id__in=chunk):
             found[("id", album.spotify_id)] = album
     for chunk in _chunks(list({k[1] for k in keys if k[0] == "name"})):
-        for album in Album.objects.filter(spotify_id__isnull=True, name__in=chunk):
+        for album in Album.objects.filter(spotify_id__isnull=True, name__in=chunk, is_demo=False):
             found[("name", album.name, album.artist_id)] = album
     return found
 
