@@ -181,6 +181,7 @@ class Track(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["name"], name="track_name"),  # the admin's default ordering
             models.Index(Lower("name"), name="track_name_lower"),
             models.Index(fields=["features_source"], name="track_features_source"),
             models.Index(fields=["is_hidden"], name="track_is_hidden"),

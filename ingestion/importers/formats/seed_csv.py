@@ -1,0 +1,34 @@
+"""`seed-csv`: the seed dataset's older CSV export (track_data.csv).
+
+The first column is an unnamed row index and is ignored; artist_genre is a Python-list string. The
+original exporter wrote duration_ms into the danceability column: the 0..1 range check rejects those
+rows, and the reason says the column holds durations. There is no release date or album image.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ingestion.importers.formats.seed import seed_track
+from ingestion.importers.formats.textfiles import csv_rows, header_columns
+from ingestion.importers.formats.values import BadValue
+from ingestion.importers.records import Rejection, TrackRecord
+
+REQUIRED_COLUMNS = (
+    "id", "artist_name", "track_name", "album_name", "artist_genre", "danceability", "energy", "valence",
+)
+
+
+def looks_like(head: str) -> bool:
+    return set(REQUIRED_COLUMNS) <= header_columns(head)
+
+
+def read(path: Path) -> Iterator[TrackRecord | Rejection]:
+    for row in csv_rows(path, required=REQUIRED_COLUMNS):
+        if isinstance(row, Rejection):
+            yield row
+            continue
+        try:
+            yield seed_track(row.values, row.origin)
+        except BadValue as problem:
+            yield Rejection(row.origin, str(problem))

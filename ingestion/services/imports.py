@@ -1,0 +1,247 @@
+"""Import runs: read files in any known format, upsert them in batches, keep a summary and the rejected rows.
+
+The management commands, the admin's upload page and the import task all go through here.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from ingestion.importers.formats import (
+    FORMATS,
+    ImportFileError,
+    detect_format,
+    expand_paths,
+    progress_total,
+    read_records,
+)
+from ingestion.importers.records import Origin, PlaylistRecord, Rejection, TrackRecord
+from ingestion.models import ImportRejection, ImportRun
+from ingestion.services.catalog import UpsertSummary, catalog_upsert_playlists, catalog_upsert_tracks
+
+logger = logging.getLogger(__name__)
+
+TRACK_BATCH = 5000  # track records per transaction
+PLAYLIST_BATCH = 250  # playlists per transaction (~16k entries in MPD files)
+MAX_STORED_REJECTIONS = 1000  # per run; all are still counted and printed
+
+RejectionSink = Callable[[Rejection], None]
+
+
+def import_run_create(
+    *,
+    kind: str,
+    paths: list[str] | None = None,
+    format_name: str | None = None,
+    uploaded_file: File | None = None,
+    user=None,
+) -> ImportRun:
+    """Create a queued run. An uploaded file is saved through default storage (S3 in production)."""
+    if kind not in ("catalog", "playlists"):
+        raise ValueError(f"unknown import kind {kind!r}")
+    if format_name and format_name not in FORMATS:
+        raise ValueError(f"unknown format {format_name!r}; known: {', '.join(FORMATS)}")
+    run = ImportRun(kind=kind, format=format_name or "", paths=list(paths or []), requested_by=user)
+    if uploaded_file is not None:
+        run.uploaded_file.save(Path(uploaded_file.name).name, uploaded_file, save=False)
+        run.paths = [Path(uploaded_file.name).name]
+    run.save()
+    return run
+
+
+def import_run_execute(
+    *, run_id: int, progress: bool = False, on_rejection: RejectionSink | None = None
+) -> ImportRun:
+    """Run a queued import once. Claims the run with a conditional UPDATE, so a second call (a retried
+    task, a double click) does nothing and returns the run as it is."""
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED).update(
+        status=ImportRun.Status.RUNNING, started_at=timezone.now()
+    )
+    run = ImportRun.objects.get(pk=run_id)
+    if not claimed:
+        return run
+    started = time.monotonic()
+    stored = _RejectionStore(run, on_rejection)
+    summary = UpsertSummary()
+    try:
+        with _local_paths(run) as paths:
+            if run.uploaded_file:
+                stored.file_names = {str(paths[0]): run.paths[0]}
+            formats = _import_paths(run, paths, summary, stored, progress)
+    except Exception as error:  # recorded on the run, so the admin shows why; then re-raised for the logs
+        logger.exception("import run %s failed", run.pk)
+        stored.flush()
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"
+        )
+        raise
+    stored.flush()
+    _finish(run, summary, stored.count, formats, time.monotonic() - started)
+    return run
+
+
+def import_paths(
+    *,
+    kind: str,
+    paths: list[str],
+    format_name: str | None = None,
+    progress: bool = False,
+    on_rejection: RejectionSink | None = None,
+    user=None,
+) -> ImportRun:
+    """Create and execute a run over files on this machine (the management commands)."""
+    run = import_run_create(kind=kind, paths=paths, format_name=format_name, user=user)
+    return import_run_execute(run_id=run.pk, progress=progress, on_rejection=on_rejection)
+
+
+def _finish(run: ImportRun, summary: UpsertSummary, rejected: int, formats: list[str], seconds: float) -> None:
+    primary = summary.playlists if run.kind == "playlists" else summary.tracks
+    run.status = ImportRun.Status.COMPLETED_WITH_REJECTIONS if rejected else ImportRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.created, run.updated, run.unchanged, run.rejected = (
+        primary.created,
+        primary.updated,
+        primary.unchanged,
+        rejected,
+    )
+    run.format = run.format or ", ".join(dict.fromkeys(formats))
+    run.details = {**summary.as_dict(), "seconds": round(seconds, 2)}
+    run.save()
+
+
+@contextlib.contextmanager
+def _local_paths(run: ImportRun) -> Iterator[list[Path]]:
+    """The run's files as local paths; an upload kept in remote storage is copied to a temporary file."""
+    if not run.uploaded_file:
+        yield [Path(p) for p in run.paths]
+        return
+    try:
+        yield [Path(default_storage.path(run.uploaded_file.name))]
+        return
+    except NotImplementedError:  # remote storage (S3) has no local path
+        pass
+    suffix = Path(run.uploaded_file.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as local, default_storage.open(run.uploaded_file.name) as remote:
+        for chunk in iter(lambda: remote.read(1 << 20), b""):
+            local.write(chunk)
+        local.flush()
+        yield [Path(local.name)]
+
+
+class _RejectionStore:
+    """Counts every rejection, reports each to the caller, keeps the first MAX_STORED_REJECTIONS in the DB."""
+
+    def __init__(self, run: ImportRun, on_rejection: RejectionSink | None):
+        self.run = run
+        # An upload is read from a storage path; rejections name the file the curator uploaded instead.
+        self.file_names: dict[str, str] = {}
+        self.on_rejection = on_rejection
+        self.count = 0
+        self.pending: list[ImportRejection] = []
+
+    def add(self, rejection: Rejection) -> None:
+        shown_name = self.file_names.get(rejection.origin.file)
+        if shown_name:
+            rejection = Rejection(Origin(shown_name, rejection.origin.line), rejection.reason)
+        self.count += 1
+        if self.on_rejection:
+            self.on_rejection(rejection)
+        if self.count <= MAX_STORED_REJECTIONS:
+            self.pending.append(
+                ImportRejection(
+                    run=self.run, file=rejection.origin.file, line=rejection.origin.line, reason=rejection.reason
+                )
+            )
+        if len(self.pending) >= 500:
+            self.flush()
+
+    def flush(self) -> None:
+        ImportRejection.objects.bulk_create(self.pending)
+        self.pending = []
+
+
+def _import_paths(
+    run: ImportRun, paths: list[Path], summary: UpsertSummary, stored: _RejectionStore, progress: bool
+) -> list[str]:
+    """Import every file unit; a file that cannot be read is one rejection and the others still import."""
+    units: list[tuple[Path, str, int]] = []
+    try:
+        expanded = expand_paths(paths)
+    except ImportFileError as error:
+        stored.add(Rejection(Origin(str(paths[0]) if len(paths) == 1 else "(paths)", 0), str(error)))
+        return []
+    for path in expanded:
+        try:
+            format_name = run.format or detect_format(path)
+            _check_kind(run.kind, format_name, path)
+            units.append((path, format_name, progress_total(path, format_name)))
+        except ImportFileError as error:
+            stored.add(Rejection(Origin(str(path), 0), str(error)))
+    total = sum(lines for _, _, lines in units)
+    with tqdm(total=total, unit="line", disable=not progress, desc=f"importing {run.kind}") as bar:
+        for path, format_name, lines in units:
+            bar.set_postfix_str(path.name, refresh=False)
+            done_before = bar.n
+            try:
+                _import_unit(path, format_name, summary, stored, bar)
+            except ImportFileError as error:
+                stored.add(Rejection(Origin(str(path), 0), str(error)))
+            bar.update(max(0, done_before + lines - bar.n))  # lines after the last record (a closing bracket)
+    for rejection in summary.rejections:
+        stored.add(rejection)
+    summary.rejections.clear()
+    return [name for _, name, _ in units]
+
+
+def _check_kind(kind: str, format_name: str, path: Path) -> None:
+    format_kind = FORMATS[format_name].kind
+    if format_kind != kind:
+        command = "import_playlists" if format_kind == "playlists" else "import_catalog"
+        raise ImportFileError(
+            f"{path} holds {format_kind} ({format_name}), not {kind}: import it as {format_kind} "
+            f"(manage.py {command})"
+        )
+
+
+def _import_unit(path: Path, format_name: str, summary: UpsertSummary, stored: _RejectionStore, bar: tqdm) -> None:
+    tracks: list[TrackRecord] = []
+    playlists: list[PlaylistRecord] = []
+    line_reached = 0
+    for item in read_records(path, format_name):
+        bar.update(max(0, item.origin.line - line_reached))
+        line_reached = max(line_reached, item.origin.line)
+        if isinstance(item, Rejection):
+            stored.add(item)
+        elif isinstance(item, PlaylistRecord):
+            playlists.append(item)
+            if len(playlists) >= PLAYLIST_BATCH:
+                _write_playlists(playlists, summary)
+        else:
+            tracks.append(item)
+            if len(tracks) >= TRACK_BATCH:
+                _write_tracks(tracks, summary)
+    _write_playlists(playlists, summary)
+    _write_tracks(tracks, summary)
+
+
+def _write_tracks(tracks: list[TrackRecord], summary: UpsertSummary) -> None:
+    if tracks:
+        catalog_upsert_tracks(records=tracks, summary=summary)
+        tracks.clear()
+
+
+def _write_playlists(playlists: list[PlaylistRecord], summary: UpsertSummary) -> None:
+    if playlists:
+        with transaction.atomic():
+            catalog_upsert_playlists(records=playlists, summary=summary)
+        playlists.clear()
