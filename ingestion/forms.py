@@ -1,0 +1,145 @@
+"""Forms of the curation admin: track edits checked against the catalog's rules, and import uploads.
+
+The database refuses out-of-range features and a features_source that contradicts the values (check
+constraints); these forms catch the same mistakes first, with a message per field instead of a 500.
+"""
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from ingestion.importers.formats import FORMATS
+from ingestion.models import FEATURE_FIELDS, FEATURE_RANGES, Album, Artist, Track
+
+# The features every source but "missing" carries; the check constraint `track_features_source_matches_values`.
+CORE_FEATURES: tuple[str, ...] = ("danceability", "energy", "valence")
+
+# Formats the importers understand; "" lets the importer tell the format from the file's content.
+IMPORT_FORMAT_CHOICES = [
+    ("", "Detect automatically"),
+    *((name, f"{name}: {info.description}") for name, info in FORMATS.items()),
+]
+# A crawl in this format is a directory of four CSV files, which a single upload cannot hold.
+DIRECTORY_FORMATS = ("spotify-api-csv",)
+IMPORT_KIND_CHOICES = [("catalog", "Catalog (tracks, artists, albums)"), ("playlists", "Playlists")]
+
+
+def _number(value: float) -> str:
+    """1.0 -> "1", -60.0 -> "-60", 0.5 -> "0.5": ranges read the way a curator would write them."""
+    return f"{value:g}"
+
+
+class TrackAdminForm(forms.ModelForm):
+    class Meta:
+        model = Track
+        fields = (
+            "name", "spotify_id", "album", "duration_ms", "explicit", "popularity", "is_hidden", "is_demo",
+            "features_source", *FEATURE_FIELDS,
+        )
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        for field, (low, high) in FEATURE_RANGES.items():
+            value = cleaned_data.get(field)
+            if value is not None and not low <= value <= high:
+                self.add_error(field, f"{field} must be between {_number(low)} and {_number(high)}.")
+        self._check_features_source(cleaned_data)
+        return cleaned_data
+
+    def clean_popularity(self) -> int | None:
+        return _check_popularity(self.cleaned_data.get("popularity"))
+
+    def _check_features_source(self, cleaned_data: dict) -> None:
+        source = cleaned_data.get("features_source")
+        if source is None:
+            return
+        # A field with an error was filled in (badly): it counts as present, its own error says what is wrong.
+        present = [field for field in CORE_FEATURES if cleaned_data.get(field) is not None or field in self.errors]
+        if source == Track.FeatureSource.MISSING and present:
+            self.add_error(
+                "features_source",
+                f"The source cannot be “missing” while {', '.join(present)} {_has(present, 'a value', 'values')}: "
+                "choose where the features came from, or clear them all.",
+            )
+        elif source != Track.FeatureSource.MISSING and len(present) < len(CORE_FEATURES):
+            absent = [field for field in CORE_FEATURES if field not in present]
+            self.add_error(
+                "features_source",
+                f"Features from “{Track.FeatureSource(source).label}” need danceability, energy and valence "
+                f"({', '.join(absent)} {'is' if len(absent) == 1 else 'are'} empty): "
+                "fill them in, or set the source to “missing” and clear them all.",
+            )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(help_text="A catalog file (JSON or CSV) or a Million Playlist Dataset slice.")
+    kind = forms.ChoiceField(choices=IMPORT_KIND_CHOICES, initial="catalog")
+    format = forms.ChoiceField(choices=IMPORT_FORMAT_CHOICES, required=False, initial="")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit = filesizeformat(settings.IMPORT_UPLOAD_MAX_BYTES)
+        self.fields["file"].help_text = f"{self.fields['file'].help_text} At most {limit}."
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        format_name, kind = cleaned_data.get("format"), cleaned_data.get("kind")
+        if format_name in DIRECTORY_FORMATS:
+            self.add_error(
+                "format",
+                f"A {format_name} crawl is a directory of several CSV files and cannot be uploaded as one file: "
+                "import it on the server with manage.py import_catalog DIRECTORY.",
+            )
+        elif format_name and kind and FORMATS[format_name].kind != kind:
+            self.add_error("format", f"{format_name} files hold {FORMATS[format_name].kind}, not {kind}: "
+                                     "choose the other kind, or another format.")
+        return cleaned_data
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        limit = settings.IMPORT_UPLOAD_MAX_BYTES
+        if uploaded.size > limit:
+            raise forms.ValidationError(
+                f"This file is {filesizeformat(uploaded.size)}; uploads are limited to {filesizeformat(limit)}. "
+                "Import a bigger file on the server with manage.py import_catalog PATH "
+                "(or raise IMPORT_UPLOAD_MAX_BYTES)."
+            )
+        return uploaded
+
+
+class ArtistAdminForm(forms.ModelForm):
+    image_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Artist
+        fields = ("name", "spotify_id", "genres", "popularity", "followers", "image_url", "is_demo")
+
+    def clean_popularity(self) -> int | None:
+        return _check_popularity(self.cleaned_data.get("popularity"))
+
+
+class AlbumAdminForm(forms.ModelForm):
+    image_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Album
+        fields = ("name", "spotify_id", "artist", "release_date", "release_date_precision", "image_url", "is_demo")
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        has_date = cleaned_data.get("release_date") is not None
+        precision = cleaned_data.get("release_date_precision")
+        if has_date and not precision:
+            self.add_error("release_date_precision", "Say how precise the release date is (day, month or year).")
+        elif precision and not has_date and "release_date" not in self.errors:
+            self.add_error("release_date_precision", "Leave the precision empty when the release date is unknown.")
+        return cleaned_data
+
+
+def _has(fields: list[str], singular: str, plural: str) -> str:
+    return f"has {singular}" if len(fields) == 1 else f"have {plural}"
+
+
+def _check_popularity(value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= 100:
+        raise forms.ValidationError("popularity must be between 0 and 100.")
+    return value
