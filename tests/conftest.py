@@ -1,3 +1,5 @@
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,3 +13,27 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present (a fresh clone has no shared data)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """PBKDF2 costs ~0.3 s per hash by design; tests only need passwords to round-trip."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ci_services_are_real() -> None:
+    """In CI (CI=true), a run pointed at PostgreSQL and Redis must really use them, never quietly fall back."""
+    if os.environ.get("CI", "").lower() != "true":
+        return
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        from django.db import connection
+
+        assert connection.vendor == "postgresql", f"DATABASE_URL is PostgreSQL but Django uses {connection.vendor}"
+    if os.environ.get("REDIS_URL"):
+        from django.core.cache import cache
+
+        key = f"ci-check-{uuid.uuid4().hex}"
+        cache.set(key, "ok", timeout=30)
+        assert cache.get(key) == "ok", "REDIS_URL is set but the cache did not round-trip through Redis"
+        cache.delete(key)

@@ -1,0 +1,82 @@
+"""`manage.py run_demo`: the one command that turns a fresh clone into a running site on a laptop.
+
+Migrates the database, loads the demo catalog (`seed_demo`), ensures the demo logins, prints them with the
+URLs, then serves on 127.0.0.1:8000. Refuses to run when DEBUG is off: the demo passwords are public.
+"""
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.services import DemoLogin, demo_logins_ensure
+
+DEFAULT_ADDRPORT = "127.0.0.1:8000"
+
+
+def site_url(addrport: str) -> str:
+    """The URL a browser on this machine should open for runserver's `addrport` ("8000", "0.0.0.0:8000", ...)."""
+    host, _, port = addrport.rpartition(":")
+    if not port.isdigit():
+        raise CommandError(f"--addrport {addrport!r} is not [HOST:]PORT, e.g. 127.0.0.1:8000.")
+    if host in ("", "0.0.0.0", "[::]", "::"):
+        host = "127.0.0.1"  # Spotify accepts loopback IPs, not "localhost", as redirect URIs
+    return f"http://{host}:{port}/"
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed the demo catalog, ensure the demo logins and run the site on 127.0.0.1:8000 (DEBUG only)."
+    requires_system_checks = []  # runserver runs the checks itself; migrate runs them before migrating
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--addrport", default=DEFAULT_ADDRPORT, help=f"[HOST:]PORT to serve on (default {DEFAULT_ADDRPORT})."
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Do everything but start the server (for tests and scripts)."
+        )
+
+    def handle(self, *args: object, addrport: str, no_serve: bool, verbosity: int, **options: object) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "run_demo creates accounts with published passwords, so it only runs with DJANGO_DEBUG=true. "
+                "In production, create accounts with `manage.py createsuperuser` instead."
+            )
+        url = site_url(addrport)
+        # runserver's autoreloader re-runs this command in a child process (RUN_MAIN=true) and again after each
+        # code change: the parent has already prepared everything, so the child only serves.
+        if no_serve or os.environ.get("RUN_MAIN") != "true":
+            self.prepare(verbosity=verbosity)
+            logins = demo_logins_ensure()
+            self.stdout.write(self.banner(url=url, logins=logins))
+        if not no_serve:
+            call_command("runserver", addrport, stdout=self.stdout, stderr=self.stderr)
+
+    def prepare(self, *, verbosity: int) -> None:
+        self.stdout.write(self.style.MIGRATE_HEADING("Migrating the database..."))
+        call_command("migrate", interactive=False, verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write(self.style.MIGRATE_HEADING("Loading the demo catalog (seed_demo)..."))
+        call_command("seed_demo", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+
+    def banner(self, *, url: str, logins: list[DemoLogin]) -> str:
+        rule = "=" * 72
+        lines = [
+            "",
+            rule,
+            "  오늘의 노래 is ready (demo mode, DEBUG on)",
+            f"  Site:   {url}",
+            f"  Admin:  {url}admin/",
+            "",
+        ]
+        for login in logins:
+            role = "curator (staff, opens the admin)" if login.is_curator else "listener"
+            state = "new account" if login.created else "existing account, password reset"
+            credentials = f"{login.username} / {login.password}"
+            lines.append(f"  {role:34} {credentials:28} [{state}]")
+        lines += [
+            "",
+            "  These passwords are public: demo accounts exist only while DJANGO_DEBUG is true.",
+            rule,
+            "",
+        ]
+        return self.style.SUCCESS("\n".join(lines))

@@ -1,0 +1,84 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command, get_commands
+from django.core.management.base import CommandError
+from django.test import override_settings
+
+from accounts.management.commands.run_demo import site_url
+
+pytestmark = pytest.mark.django_db
+
+needs_seed_demo = pytest.mark.skipif(
+    "seed_demo" not in get_commands(),
+    reason="seed_demo is not written yet (ingestion/management/commands/seed_demo.py); run_demo calls it",
+)
+
+
+def run_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("run_demo", "--no-serve", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def login_lines(output: str) -> list[str]:
+    return [line.split("[")[0].strip() for line in output.splitlines() if " / " in line]
+
+
+@needs_seed_demo
+@override_settings(DEBUG=True)
+def test_run_demo_creates_logins_and_prints_them_with_urls(client):
+    output = run_demo()
+
+    assert "http://127.0.0.1:8000/" in output
+    assert "http://127.0.0.1:8000/admin/" in output
+    assert "demo / demo-password" in output
+    assert "curator / curator-password" in output
+    assert client.login(username="curator", password="curator-password")
+    assert client.get("/admin/").status_code == 200
+
+
+@needs_seed_demo
+@override_settings(DEBUG=True)
+def test_second_run_works_and_prints_the_same_logins(client):
+    first = run_demo()
+    second = run_demo()
+
+    assert login_lines(second) == login_lines(first)
+    assert get_user_model().objects.filter(username__in=["demo", "curator"]).count() == 2
+    assert client.login(username="demo", password="demo-password")
+
+
+@needs_seed_demo
+@override_settings(DEBUG=True)
+def test_addrport_changes_the_printed_url():
+    output = run_demo("--addrport", "0.0.0.0:8123")
+
+    assert "http://127.0.0.1:8123/admin/" in output
+
+
+@override_settings(DEBUG=False)
+def test_run_demo_refuses_when_debug_is_off():
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=true"):
+        run_demo()
+
+    assert not get_user_model().objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("addrport", "url"),
+    [
+        ("127.0.0.1:8000", "http://127.0.0.1:8000/"),
+        ("8001", "http://127.0.0.1:8001/"),
+        ("0.0.0.0:9000", "http://127.0.0.1:9000/"),
+        ("[::1]:8000", "http://[::1]:8000/"),
+    ],
+)
+def test_site_url_points_a_local_browser_at_the_server(addrport, url):
+    assert site_url(addrport) == url
+
+
+def test_bad_addrport_is_refused():
+    with pytest.raises(CommandError, match="--addrport"):
+        site_url("127.0.0.1:http")
