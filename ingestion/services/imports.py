@@ -13,7 +13,6 @@ from pathlib import Path
 
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -188,15 +187,17 @@ def _import_paths(
         except ImportFileError as error:
             stored.add(Rejection(Origin(str(path), 0), str(error)))
     total = sum(lines for _, _, lines in units)
+    writer = _BatchWriter(summary)
     with tqdm(total=total, unit="line", disable=not progress, desc=f"importing {run.kind}") as bar:
         for path, format_name, lines in units:
             bar.set_postfix_str(path.name, refresh=False)
             done_before = bar.n
             try:
-                _import_unit(path, format_name, summary, stored, bar)
+                _import_unit(path, format_name, writer, stored, bar)
             except ImportFileError as error:
                 stored.add(Rejection(Origin(str(path), 0), str(error)))
             bar.update(max(0, done_before + lines - bar.n))  # lines after the last record (a closing bracket)
+        writer.flush()
     for rejection in summary.rejections:
         stored.add(rejection)
     summary.rejections.clear()
@@ -213,35 +214,39 @@ def _check_kind(kind: str, format_name: str, path: Path) -> None:
         )
 
 
-def _import_unit(path: Path, format_name: str, summary: UpsertSummary, stored: _RejectionStore, bar: tqdm) -> None:
-    tracks: list[TrackRecord] = []
-    playlists: list[PlaylistRecord] = []
+class _BatchWriter:
+    """Collects records across files (an MPD slice holds only ~8 playlists) and upserts full batches."""
+
+    def __init__(self, summary: UpsertSummary):
+        self.summary = summary
+        self.tracks: list[TrackRecord] = []
+        self.playlists: list[PlaylistRecord] = []
+
+    def add(self, record: TrackRecord | PlaylistRecord) -> None:
+        if isinstance(record, PlaylistRecord):
+            self.playlists.append(record)
+            if len(self.playlists) >= PLAYLIST_BATCH:
+                self.flush()
+        else:
+            self.tracks.append(record)
+            if len(self.tracks) >= TRACK_BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.playlists:
+            catalog_upsert_playlists(records=self.playlists, summary=self.summary)
+            self.playlists = []
+        if self.tracks:
+            catalog_upsert_tracks(records=self.tracks, summary=self.summary)
+            self.tracks = []
+
+
+def _import_unit(path: Path, format_name: str, writer: _BatchWriter, stored: _RejectionStore, bar: tqdm) -> None:
     line_reached = 0
     for item in read_records(path, format_name):
         bar.update(max(0, item.origin.line - line_reached))
         line_reached = max(line_reached, item.origin.line)
         if isinstance(item, Rejection):
             stored.add(item)
-        elif isinstance(item, PlaylistRecord):
-            playlists.append(item)
-            if len(playlists) >= PLAYLIST_BATCH:
-                _write_playlists(playlists, summary)
         else:
-            tracks.append(item)
-            if len(tracks) >= TRACK_BATCH:
-                _write_tracks(tracks, summary)
-    _write_playlists(playlists, summary)
-    _write_tracks(tracks, summary)
-
-
-def _write_tracks(tracks: list[TrackRecord], summary: UpsertSummary) -> None:
-    if tracks:
-        catalog_upsert_tracks(records=tracks, summary=summary)
-        tracks.clear()
-
-
-def _write_playlists(playlists: list[PlaylistRecord], summary: UpsertSummary) -> None:
-    if playlists:
-        with transaction.atomic():
-            catalog_upsert_playlists(records=playlists, summary=summary)
-        playlists.clear()
+            writer.add(item)
