@@ -118,3 +118,39 @@ def test_json_summary_for_scripts(tmp_path):
     code, out, _ = run("import_catalog", str(path), "--json")
     summary = json.loads(out)
     assert (code, summary["created"], summary["rejected"], summary["format"]) == (0, 1, 0, "seed-json")
+
+
+# --- the real datasets beside the project (skipped on a fresh clone without ../shared) ---
+
+
+def test_seed_dataset_gives_585_tracks_with_features_and_genres_and_reimport_changes_nothing(shared_data):
+    path = str(shared_data / "seed-dataset" / "track_dataset.json")
+    code, out, _ = run("import_catalog", path)
+    assert code == 0
+    assert Track.objects.count() == 585
+    assert not Track.objects.filter(features_source="missing").exists()
+    rows_with_genres = {row["id"] for row in json.loads(Path(path).read_text()) if row["artist_genre"]}
+    assert set(Track.objects.filter(artists__genres__isnull=False).values_list("spotify_id", flat=True)) == (
+        rows_with_genres
+    )
+    stamps = dict(Track.objects.values_list("spotify_id", "updated_at"))
+    code, out, _ = run("import_catalog", path)
+    assert code == 0 and "0 created, 0 updated, 585 unchanged" in out
+    assert dict(Track.objects.values_list("spotify_id", "updated_at")) == stamps
+
+
+def test_spotify_features_csv_keeps_good_rows_and_names_the_truncated_line(shared_data):
+    path = shared_data / "spotifyfeatures-partial" / "SpotifyFeatures.csv"
+    code, out, err = run("import_catalog", str(path))
+    assert code == 1
+    assert err.strip().splitlines() == [f"{path}:19830: truncated row: expected 18 fields, found 11"]
+    assert Track.objects.count() == 19160  # distinct track ids among the 19,828 good rows
+    assert Track.objects.get(spotify_id="7hiF0pKdqSaN2kVqCF5ISG").time_signature == 4
+
+
+def test_mpd_dev_gives_every_playlist_and_entry(shared_data):
+    code, out, _ = run("import_playlists", str(shared_data / "mpd-dev"))
+    assert code == 0
+    assert Playlist.objects.count() == 3359
+    assert PlaylistTrack.objects.count() == 328949
+    assert Track.objects.count() == 121286
