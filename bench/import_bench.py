@@ -4,8 +4,8 @@
 
 For each database it starts from an empty, migrated database and runs, as separate processes (the way an
 operator would): the seed dataset, the 20k-track spotify-api-2021 catalog, SpotifyFeatures.csv and the mpd-dev
-playlists, each twice in a row (the re-run must create and update nothing). It prints a Markdown table for BENCHMARKS.md with wall time and
-peak memory of each import. Targets (issue 2): spotify-api-2021 < 30 s, mpd-dev < 60 s.
+playlists, each twice in a row (the re-run must create and update nothing). It prints a Markdown table for
+BENCHMARKS.md with wall time and peak memory of each import. Targets (issue 2): spotify-api-2021 < 30 s, mpd-dev < 60 s.
 """
 from __future__ import annotations
 
