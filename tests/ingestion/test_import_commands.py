@@ -154,3 +154,13 @@ def test_mpd_dev_gives_every_playlist_and_entry(shared_data):
     assert Playlist.objects.count() == 3359
     assert PlaylistTrack.objects.count() == 328949
     assert Track.objects.count() == 121286
+
+
+def test_rows_repeating_a_track_with_other_values_do_not_flip_on_reimport(tmp_path, monkeypatch):
+    monkeypatch.setattr("ingestion.services.imports.TRACK_BATCH", 2)  # the repeats land in different batches
+    rows = [seed_row(1, track_popularity=10), seed_row(2), seed_row(3), seed_row(1, track_popularity=20)]
+    path = write_seed_json(tmp_path / "tracks.json", rows)
+    assert run("import_catalog", str(path))[0] == 0
+    assert Track.objects.get(spotify_id=fake_spotify_id(1)).popularity == 20  # the file's last word
+    code, out, _ = run("import_catalog", str(path))
+    assert "0 created, 0 updated, 3 unchanged" in out
