@@ -54,7 +54,10 @@ class Command(BaseCommand):
 
     def prepare(self, *, verbosity: int) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING("Migrating the database..."))
-        call_command("migrate", interactive=False, verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+        # One line per migration is noise on a first run; `-v 2` shows them.
+        call_command(
+            "migrate", interactive=False, verbosity=max(0, verbosity - 1), stdout=self.stdout, stderr=self.stderr
+        )
         self.stdout.write(self.style.MIGRATE_HEADING("Loading the demo catalog (seed_demo)..."))
         call_command("seed_demo", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
 
