@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingestion.importers.formats import values as v
-from ingestion.importers.formats.textfiles import csv_rows, header_columns
+from ingestion.importers.formats.textfiles import header_columns
 from ingestion.importers.records import ArtistRecord, Origin, Rejection, TrackRecord
 
 REQUIRED_COLUMNS = ("genre", "artist_name", "track_name", "track_id", "popularity", "danceability", "energy", "valence")
@@ -40,14 +40,7 @@ def looks_like(head: str) -> bool:
 
 
 def read(path: Path) -> Iterator[TrackRecord | Rejection]:
-    for row in csv_rows(path, required=REQUIRED_COLUMNS):
-        if isinstance(row, Rejection):
-            yield row
-            continue
-        try:
-            yield _track(row.values, row.origin)
-        except v.BadValue as problem:
-            yield Rejection(row.origin, str(problem))
+    return v.csv_track_records(path, required=REQUIRED_COLUMNS, build=_track)
 
 
 def _track(row: dict[str, str], origin: Origin) -> TrackRecord:

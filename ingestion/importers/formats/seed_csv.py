@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingestion.importers.formats.seed import seed_track
-from ingestion.importers.formats.textfiles import csv_rows, header_columns
-from ingestion.importers.formats.values import BadValue
+from ingestion.importers.formats.textfiles import header_columns
+from ingestion.importers.formats.values import csv_track_records
 from ingestion.importers.records import Rejection, TrackRecord
 
 REQUIRED_COLUMNS = (
@@ -24,11 +24,4 @@ def looks_like(head: str) -> bool:
 
 
 def read(path: Path) -> Iterator[TrackRecord | Rejection]:
-    for row in csv_rows(path, required=REQUIRED_COLUMNS):
-        if isinstance(row, Rejection):
-            yield row
-            continue
-        try:
-            yield seed_track(row.values, row.origin)
-        except BadValue as problem:
-            yield Rejection(row.origin, str(problem))
+    return csv_track_records(path, required=REQUIRED_COLUMNS, build=seed_track)

@@ -13,9 +13,11 @@ import ast
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 
-from ingestion.importers.records import TrackFeatures
+from ingestion.importers.formats.textfiles import csv_rows
+from ingestion.importers.records import Origin, Rejection, TrackFeatures, TrackRecord
 from ingestion.models import FEATURE_FIELDS, FEATURE_RANGES, Album, Artist, Genre, Playlist, Track
 
 
@@ -238,3 +240,17 @@ def _duration_hint(value: float, high: float, duration: int | None) -> str:
     if duration is not None and value == duration:
         return " (it equals duration_ms: the column holds durations)"
     return " (it looks like a duration in milliseconds)"
+
+
+def csv_track_records(
+    path: Path, *, required: Iterable[str], build: Callable[[Mapping[str, str], Origin], TrackRecord]
+) -> Iterator[TrackRecord | Rejection]:
+    """One TrackRecord per CSV row that `build` accepts; a row it refuses (BadValue) becomes a Rejection."""
+    for row in csv_rows(path, required=tuple(required)):
+        if isinstance(row, Rejection):
+            yield row
+            continue
+        try:
+            yield build(row.values, row.origin)
+        except BadValue as problem:
+            yield Rejection(row.origin, str(problem))
