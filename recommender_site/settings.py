@@ -161,6 +161,10 @@ USE_TZ = True
 # Uploaded files bigger than this are refused by the admin's upload form (bytes).
 IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
 
+# --- Recommenders ---
+# How often (seconds) each process asks the database whether a newer model version is active; 0 = every request.
+RECOMMENDER_RELOAD_CHECK_SECONDS = env_int("RECOMMENDER_RELOAD_CHECK_SECONDS", 30, minimum=0)
+
 LOG_LEVEL = env_choice("DJANGO_LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {
     "version": 1,

@@ -1,0 +1,118 @@
+"""Model versions in the admin: what was trained when, on which data, how it went; roll back or retrain.
+
+Versions are made only by training (the command, the task); curators read them, activate a ready one
+(a rollback) or queue a retrain. The list has no related rows: one query per page.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from recommendations.artifacts import installed_engines
+from recommendations.models import ModelVersion
+from recommendations.services import model_version_activate
+from recommendations.tasks import train_recommenders_task
+
+METRICS_IN_LIST = ("fit_seconds", "artifact_bytes", "cluster_sizes", "genre_vocabulary", "playlists")
+
+
+def _pretty_json(value: Any) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def _metric_text(name: str, value: Any) -> str:
+    if name == "artifact_bytes":
+        return f"{value / 1e6:.1f} MB"
+    if name == "fit_seconds":
+        return f"fit {value:.1f} s"
+    if isinstance(value, list):
+        return f"{name.replace('_', ' ')} {'/'.join(map(str, value))}"
+    return f"{name.replace('_', ' ')} {value}"
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__", "engine", "version", "status", "is_active", "data_hash_short", "tracks", "created_at",
+        "finished_at", "metrics_summary",
+    )  # fmt: skip
+    list_display_links = ("__str__",)
+    list_filter = ("engine", "status", "is_active")
+    ordering = ("engine", "-version")
+    actions = ("activate_version", "train_now")
+    fieldsets = (
+        (None, {"fields": ("engine", "version", "status", "is_active", "error")}),
+        ("Data", {"fields": ("data_hash", "catalog_read_at", "params_pretty")}),
+        ("Build", {"fields": ("builder", "storage_path", "created_at", "finished_at", "metrics_pretty")}),
+    )
+    readonly_fields = (
+        "engine", "version", "status", "is_active", "error", "data_hash", "catalog_read_at", "params_pretty",
+        "builder", "storage_path", "created_at", "finished_at", "metrics_pretty",
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
+        # A deleted row would orphan its files and its history; old versions are retired by training instead.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
+        # The change form stays read-only; the actions (activate, train) are allowed to those who may change.
+        return obj is None and super().has_change_permission(request, obj)
+
+    @admin.display(description="data hash")
+    def data_hash_short(self, version: ModelVersion) -> str:
+        return version.short_hash
+
+    @admin.display(description="tracks")
+    def tracks(self, version: ModelVersion) -> str:
+        count = version.track_count
+        return f"{count:,}" if count is not None else ""
+
+    @admin.display(description="metrics")
+    def metrics_summary(self, version: ModelVersion) -> str:
+        shown = (name for name in METRICS_IN_LIST if name in version.metrics)
+        return ", ".join(_metric_text(name, version.metrics[name]) for name in shown)
+
+    @admin.display(description="parameters")
+    def params_pretty(self, version: ModelVersion) -> str:
+        return _pretty_json(version.params)
+
+    @admin.display(description="metrics")
+    def metrics_pretty(self, version: ModelVersion) -> str:
+        return _pretty_json(version.metrics)
+
+    @admin.action(description="Activate this version (serve it everywhere)", permissions=["change"])
+    def activate_version(self, request: HttpRequest, queryset: QuerySet) -> None:
+        chosen = list(queryset)
+        if len({version.engine for version in chosen}) != len(chosen):
+            self.message_user(request, "Choose at most one version per engine to activate.", messages.ERROR)
+            return
+        for version in chosen:
+            try:
+                model_version_activate(version_id=version.pk)
+            except ValueError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                delay = settings.RECOMMENDER_RELOAD_CHECK_SECONDS
+                self.message_user(
+                    request, f"Activated {version}; every process switches to it within {delay} s.", messages.SUCCESS
+                )
+
+    @admin.action(description="Train these engines now (skipped if the catalog is unchanged)", permissions=["change"])
+    def train_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        engines = sorted({version.engine for version in queryset} & set(installed_engines()))
+        for engine in engines:
+            # Without a broker the task runs right here, after the commit; with one, a worker picks it up.
+            transaction.on_commit(lambda engine=engine: train_recommenders_task.delay(engine), robust=True)
+        self.message_user(
+            request, f"Training queued for {', '.join(engines)}; new versions appear here when done.", messages.INFO
+        )

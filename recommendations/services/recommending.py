@@ -1,0 +1,160 @@
+"""Recommendations as tracks: ask the active engine, then fetch the recommended Track rows in one go.
+
+Tracks a curator hid after the model was built are excluded here (the engine only knows the hidden flags
+of its build), and tracks deleted since simply drop out.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from ingestion.models import Track, TrackArtist
+from recommendations.artifacts import LoadedModel, active_model, engine_spec
+from recommendations.engines import Recommendation
+from recommendations.engines.clusters import ClusterProfile
+from recommendations.engines.content import Emotion, Mood, Speed
+from recommendations.models import ModelVersion
+
+
+@dataclass(frozen=True)
+class RecommendedTrack:
+    rank: int
+    track: Track  # album selected, credits (with artists, in order) prefetched
+    score: float
+    reason: str
+
+    @property
+    def artist_names(self) -> list[str]:
+        return [credit.artist.name for credit in self.track.credits.all()]
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    engine: str
+    version: int  # the model version that answered
+    tracks: list[RecommendedTrack]
+
+
+@dataclass(frozen=True)
+class ClusterRecommendations(Recommendations):
+    shares: list[float]  # the playlist's share per cluster; all zero when none of its tracks is known
+    profiles: list[ClusterProfile]
+
+
+@dataclass(frozen=True)
+class SituationRecommendations(Recommendations):
+    fallback: bool  # the text matched no playlist name: the list is popular (or seed-near) songs instead
+    message: str  # one sentence for the listener when something went less than well; "" otherwise
+    playlists: list[str]  # names of the best-matching playlists, best first
+    situations: list[str]  # situations understood from the text ("focus", "rain")
+
+
+def recommend_content(
+    *,
+    favourite_track_ids: Iterable[int] = (),
+    mood: str | None = None,
+    speed: str | None = None,
+    emotion: str | None = None,
+    k: int = 20,
+    exclude_track_ids: Iterable[int] = (),
+    reroll_seed: int | None = None,
+) -> Recommendations:
+    """Songs like the favourites that fit mood, speed and emotion (cold start). Reads only.
+
+    Raises ModelNotTrained before the first training, ValueError for an unknown mood, speed or emotion.
+    """
+    for value, choices in ((mood, Mood), (speed, Speed), (emotion, Emotion)):
+        _check_choice(value, choices)
+    model = active_model(ModelVersion.Engine.CONTENT)
+    found = model.engine.recommend(
+        favourite_ids=list(favourite_track_ids),
+        mood=mood,
+        speed=speed,
+        emotion=emotion,
+        k=k,
+        exclude_ids=_excluded(model, exclude_track_ids),
+        reroll_seed=reroll_seed,
+    )
+    return Recommendations(model.engine_name, model.version, _with_tracks(found, k))
+
+
+def recommend_clusters(
+    *, playlist_track_ids: Iterable[int], k: int = 20, exclude_track_ids: Iterable[int] = ()
+) -> ClusterRecommendations:
+    """New songs in the proportions of a playlist's sound clusters, never its own tracks. Reads only."""
+    model = active_model(ModelVersion.Engine.CLUSTERS)
+    answer = model.engine.recommend(
+        list(playlist_track_ids),
+        k=k,
+        exclude_ids=_excluded(model, exclude_track_ids),
+        released_by=timezone.localdate(),  # a typo'd 2099 release must not top "newest" forever
+    )
+    tracks = _with_tracks(answer.recommendations, k)
+    return ClusterRecommendations(model.engine_name, model.version, tracks, answer.shares, answer.profiles)
+
+
+def recommend_situation(
+    *,
+    text: str,
+    k: int = 20,
+    exclude_track_ids: Iterable[int] = (),
+    seed_track_ids: Iterable[int] = (),
+    reroll_seed: int | None = None,
+) -> SituationRecommendations:
+    """Songs for a situation ("music for a rainy drive", "코딩할 때") from Song2Vec, optionally near seed tracks.
+
+    Reads only. A text that matches no playlist name still answers (popular or seed-near songs), with
+    `fallback` set and a `message` for the listener. Raises ValueError when Song2Vec is not installed.
+    """
+    seeds = list(seed_track_ids)
+    if not text.strip() and not seeds:
+        raise ValueError("describe the situation, e.g. “music for a rainy drive”")
+    engine_spec(ModelVersion.Engine.SONG2VEC)  # ValueError while the engine is not installed
+    model = active_model(ModelVersion.Engine.SONG2VEC)
+    answer = model.engine.recommend(
+        situation=text, seed_ids=seeds, k=k, exclude_ids=_excluded(model, exclude_track_ids), reroll_seed=reroll_seed
+    )
+    return SituationRecommendations(
+        model.engine_name,
+        model.version,
+        _with_tracks(answer.recommendations, k),
+        fallback=answer.fallback,
+        message=answer.message,
+        playlists=list(answer.playlists),
+        situations=list(answer.situations),
+    )
+
+
+def _check_choice(value: str | None, choices: type[StrEnum]) -> None:
+    if value is not None and value not in {choice.value for choice in choices}:
+        allowed = ", ".join(choice.value for choice in choices)
+        raise ValueError(f"{choices.__name__.lower()} must be one of {allowed}, not {value!r}")
+
+
+def _excluded(model: LoadedModel, exclude_track_ids: Iterable[int]) -> list[int]:
+    """The caller's exclusions plus tracks hidden since the model read the catalog (a short list)."""
+    since = model.catalog_read_at or model.created_at
+    # `__in`, not `=True`: Django writes that as a bare `WHERE is_hidden`, which SQLite answers by scanning
+    # every track (0.3 s at 140k) instead of reading the is_hidden index.
+    hidden_since = Track.objects.filter(is_hidden__in=[True], updated_at__gte=since).values_list("pk", flat=True)
+    return [*exclude_track_ids, *hidden_since]
+
+
+def _with_tracks(found: Sequence[Recommendation], k: int) -> list[RecommendedTrack]:
+    """The recommended Track rows in the engine's order, in two queries; hidden or deleted ones drop out."""
+    by_id = {track.pk: track for track in tracks_for_display([item.track_id for item in found]).filter(is_hidden=False)}
+    kept = [item for item in found if item.track_id in by_id][:k]
+    return [
+        RecommendedTrack(rank=rank, track=by_id[item.track_id], score=item.score, reason=item.reason)
+        for rank, item in enumerate(kept, start=1)
+    ]
+
+
+def tracks_for_display(track_ids: Iterable[int]) -> QuerySet[Track]:
+    """Tracks with what a list shows: album, and artists in credit order (two queries for any number of tracks)."""
+    credits = Prefetch("credits", queryset=TrackArtist.objects.select_related("artist").order_by("position"))
+    return Track.objects.filter(pk__in=list(track_ids)).select_related("album").prefetch_related(credits)
