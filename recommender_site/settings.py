@@ -172,6 +172,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # gensim logs every training step at INFO; the commands show their own progress bars.
+    "loggers": {"gensim": {"level": "WARNING"}},
 }
 
 if not DEBUG:
