@@ -1,37 +1,18 @@
 """Model versions in the admin: listed with their metrics, read-only, activated (rollback) or retrained."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ingestion.models import Track
-from recommendations.artifacts import forget_loaded_engines
 from recommendations.models import ModelVersion
 from recommendations.services import recommender_train
-from tests.factories import ArtistFactory, TrackFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
 
 LIST_URL = reverse("admin:recommendations_modelversion_changelist")
-
-
-@pytest.fixture(autouse=True)
-def model_storage(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.VAR_DIR = tmp_path / "var"
-    forget_loaded_engines()
-    yield tmp_path
-    forget_loaded_engines()
-
-
-@pytest.fixture
-def catalog() -> list[Track]:
-    pop, rock = ArtistFactory(genres=["k-pop"]), ArtistFactory(genres=["rock"])
-    return [TrackFactory(artists=[pop if i % 2 else rock], energy=i / 10, valence=1 - i / 10) for i in range(8)]
 
 
 def make_versions(count: int, *, start: int = 0) -> None:

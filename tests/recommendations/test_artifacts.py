@@ -26,7 +26,7 @@ from recommendations.models import ModelVersion
 from recommendations.services import recommend_content, recommender_train
 from tests.factories import ArtistFactory, PlaylistFactory, TrackFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
 
 REMOTE_STORAGE = "tests.recommendations.test_artifacts.RemoteLikeStorage"
 
@@ -59,15 +59,6 @@ class RemoteLikeStorage(Storage):
 
     def size(self, name: str) -> int:
         return self._files.size(name)
-
-
-@pytest.fixture(autouse=True)
-def model_storage(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.VAR_DIR = tmp_path / "var"
-    forget_loaded_engines()
-    yield tmp_path
-    forget_loaded_engines()
 
 
 @pytest.fixture

@@ -3,30 +3,20 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from ingestion.models import Playlist, Track
-from recommendations.artifacts import ENGINES, EngineSpec, forget_loaded_engines
+from recommendations.artifacts import ENGINES, EngineSpec
 from recommendations.models import ModelVersion
 from recommendations.services import recommender_train
 from tests.factories import PlaylistFactory, TrackFactory
 from tests.recommendations.test_services import build_small_catalog
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
 
 MISSING_SONG2VEC = EngineSpec("song2vec", "recommendations.engines.not_there", "Song2VecEngine", uses_playlists=True)
-
-
-@pytest.fixture(autouse=True)
-def model_storage(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.VAR_DIR = tmp_path / "var"
-    forget_loaded_engines()
-    yield tmp_path
-    forget_loaded_engines()
 
 
 @pytest.fixture

@@ -3,35 +3,19 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from ingestion.models import Track
-from recommendations.artifacts import ENGINES, EngineSpec, forget_loaded_engines
+from recommendations.artifacts import ENGINES, EngineSpec
 from recommendations.engines.clusters import ClusterEngine
 from recommendations.models import ModelVersion
-from tests.factories import ArtistFactory, PlaylistFactory, TrackFactory
+from tests.factories import PlaylistFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
 
 MISSING_SONG2VEC = EngineSpec("song2vec", "recommendations.engines.not_there", "Song2VecEngine", uses_playlists=True)
-
-
-@pytest.fixture(autouse=True)
-def model_storage(settings, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.VAR_DIR = tmp_path / "var"
-    forget_loaded_engines()
-    yield tmp_path
-    forget_loaded_engines()
-
-
-@pytest.fixture
-def catalog() -> list[Track]:
-    pop, rock = ArtistFactory(genres=["k-pop"]), ArtistFactory(genres=["rock"])
-    return [TrackFactory(artists=[pop if i % 2 else rock], energy=i / 10, valence=1 - i / 10) for i in range(8)]
 
 
 def train(*args: str) -> str:
