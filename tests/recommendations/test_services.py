@@ -38,22 +38,12 @@ from recommendations.services import (
 )
 from tests.factories import AlbumFactory, ArtistFactory, PlaylistFactory, TrackFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
 
 # name: (danceability, energy, valence, tempo, acousticness)
 BRIGHT_POP = (0.80, 0.85, 0.75, 125.0, 0.10)
 LOUD_ROCK = (0.45, 0.90, 0.50, 150.0, 0.05)
 CALM_JAZZ = (0.45, 0.25, 0.40, 85.0, 0.90)
-
-
-@pytest.fixture(autouse=True)
-def model_storage(settings, tmp_path: Path) -> Path:
-    """Artifacts and the download cache under tmp_path; no engine loaded from an earlier test."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.VAR_DIR = tmp_path / "var"
-    forget_loaded_engines()
-    yield tmp_path
-    forget_loaded_engines()
 
 
 def features(values: tuple[float, ...]) -> dict[str, float]:
