@@ -69,6 +69,12 @@ class EngineSpec:
     class_name: str
     fit_params: dict[str, Any] = field(default_factory=dict)  # recorded on the version and part of its data hash
     uses_playlists: bool = False  # fitted on playlists (plus the catalog) rather than on the catalog alone
+    settings_params: dict[str, str] = field(default_factory=dict)  # fit parameter -> the setting that gives it
+
+    def params(self) -> dict[str, Any]:
+        """The fit parameters now: fit_params, overridden by the settings named in settings_params."""
+        from_settings = {name: getattr(settings, setting) for name, setting in self.settings_params.items()}
+        return {**self.fit_params, **from_settings}
 
     def engine_class(self) -> type:
         return getattr(import_module(self.module), self.class_name)
@@ -90,7 +96,10 @@ ENGINES: dict[str, EngineSpec] = {
     for spec in (
         EngineSpec(ModelVersion.Engine.CONTENT.value, "recommendations.engines.content", "ContentEngine"),
         EngineSpec(
-            ModelVersion.Engine.CLUSTERS.value, "recommendations.engines.clusters", "ClusterEngine", {"n_clusters": 5}
+            ModelVersion.Engine.CLUSTERS.value,
+            "recommendations.engines.clusters",
+            "ClusterEngine",
+            settings_params={"n_clusters": "RECOMMENDER_CLUSTERS"},
         ),
         EngineSpec(
             ModelVersion.Engine.SONG2VEC.value,

@@ -164,6 +164,8 @@ IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, 
 # --- Recommenders ---
 # How often (seconds) each process asks the database whether a newer model version is active; 0 = every request.
 RECOMMENDER_RELOAD_CHECK_SECONDS = env_int("RECOMMENDER_RELOAD_CHECK_SECONDS", 30, minimum=0)
+# k of the clusters recommender's k-means (the original write-up used 5); a change retrains on the next rebuild.
+RECOMMENDER_CLUSTERS = env_int("RECOMMENDER_CLUSTERS", 5, minimum=2)
 
 LOG_LEVEL = env_choice("DJANGO_LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {

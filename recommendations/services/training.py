@@ -134,7 +134,7 @@ def recommender_train(
     data = data or TrainingData.read(with_playlists=spec.uses_playlists)
     _check_enough_data(spec, data)
     model_versions_fail_abandoned(engine=engine)
-    params = dict(spec.fit_params)
+    params = spec.params()
     data_hash = training_data_hash(spec=spec, params=params, data=data)
     active = ModelVersion.objects.filter(engine=engine, is_active=True).first()
     if active is not None and active.data_hash == data_hash and not force:

@@ -278,6 +278,16 @@ def test_metrics_record_the_build(catalog):
     assert clusters.params == {"n_clusters": 5}
 
 
+def test_changing_the_number_of_clusters_retrains_with_it(catalog, settings):
+    first = recommender_train(engine="clusters")
+    settings.RECOMMENDER_CLUSTERS = 3
+
+    second = recommender_train(engine="clusters")
+
+    assert second is not None and second.version == first.version + 1 and second.is_active
+    assert second.params == {"n_clusters": 3} and len(second.metrics["cluster_sizes"]) == 3
+
+
 def test_failure_while_saving_keeps_the_previous_version_serving(catalog, monkeypatch, settings):
     settings.RECOMMENDER_RELOAD_CHECK_SECONDS = 0
     recommender_train(engine="content")
