@@ -2,9 +2,10 @@
 
 Protocol (`split_playlists`):
 
-- Test playlists are a deterministic sample: among playlists with at least MIN_TRACKS distinct tracks, those with
-  the smallest sha1("{seed}:{pid}:{name}") — the same files and seed always give the same sample, and no
-  playlist id or name is special. They are dealt to the CATEGORIES in turn, so each gets test_size / 5 of them.
+- Test playlists are a deterministic sample (DEFAULT_TEST_SIZE, or a third of the playlists when there are few):
+  among playlists with at least MIN_TRACKS distinct tracks, those with the smallest sha1("{seed}:{pid}:{name}")
+  — the same files and seed always give the same sample, and no playlist id or name is special. They are dealt
+  to the CATEGORIES in turn, so each gets test_size / 5 of them.
 - Each test playlist shows its title (or not) and its first k tracks (the seeds) and hides the rest: the
   distinct tracks after position k that are not seeds. The methods are trained on every *other* playlist,
   test playlists never enter training (`assert_no_leakage`).
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -42,7 +44,8 @@ from recommendations.engines.song2vec import Song2VecEngine, Song2VecWeights, Wo
 
 RECOMMENDATIONS = 500
 MIN_TRACKS = 35  # distinct tracks a test playlist needs, so that even "title + first 25" hides at least 10
-DEFAULT_TEST_SIZE = 1000
+DEFAULT_TEST_SIZE = 1000  # at most; fewer when the files are small (`default_test_size`)
+HELD_OUT_SHARE = 1 / 3  # of the playlists, at most, so that a small file set still leaves most for training
 DEFAULT_SEED = 2018
 NO_HIT_CLICKS = 51
 METHODS = ("popularity", "neighbours", "word2vec-nlp", "word2vec", "song2vec")
@@ -148,14 +151,29 @@ def sample_key(playlist: EvalPlaylist, seed: int) -> str:
     return hashlib.sha1(f"{seed}:{playlist.pid}:{playlist.name}".encode()).hexdigest()
 
 
+def default_test_size(playlists: Sequence[EvalPlaylist]) -> int:
+    """DEFAULT_TEST_SIZE, or for small file sets a third of the playlists (within those eligible), rounded down
+    to a whole number per category; at least one per category."""
+    eligible = sum(1 for p in playlists if _eligible(p))
+    size = min(DEFAULT_TEST_SIZE, eligible, int(len(playlists) * HELD_OUT_SHARE))
+    return max(size - size % len(CATEGORIES), len(CATEGORIES))
+
+
+def _eligible(playlist: EvalPlaylist) -> bool:
+    return len(set(playlist.tracks)) >= MIN_TRACKS
+
+
 def split_playlists(
-    playlists: Sequence[EvalPlaylist], *, test_size: int = DEFAULT_TEST_SIZE, seed: int = DEFAULT_SEED
+    playlists: Sequence[EvalPlaylist], *, test_size: int | None = None, seed: int = DEFAULT_SEED
 ) -> tuple[list[EvalPlaylist], list[TestCase]]:
     """(training playlists, test cases): the deterministic sample described in the module docstring.
 
-    Raises ValueError when too few playlists qualify (fewer than one per category, or none left to train on).
+    `test_size` None: `default_test_size`. Raises ValueError when too few playlists qualify (fewer than asked
+    or than one per category) or none is left to train on.
     """
-    eligible = [i for i, p in enumerate(playlists) if len(set(p.tracks)) >= MIN_TRACKS]
+    if test_size is None:
+        test_size = default_test_size(playlists)
+    eligible = [i for i, p in enumerate(playlists) if _eligible(p)]
     if test_size < len(CATEGORIES):
         raise ValueError(f"--test-size must be at least {len(CATEGORIES)} (one playlist per category)")
     if len(eligible) < test_size:
@@ -335,7 +353,7 @@ def evaluate(
     playlists: Sequence[EvalPlaylist],
     methods: Sequence[str],
     *,
-    test_size: int = DEFAULT_TEST_SIZE,
+    test_size: int | None = None,
     seed: int = DEFAULT_SEED,
     params: Word2VecParams | None = None,
     progress: EvaluationProgress | None = None,
@@ -426,13 +444,14 @@ def eval_playlists_from_records(records: Iterable[object]) -> list[EvalPlaylist]
     from ingestion.importers.records import PlaylistRecord  # pure dataclasses; imported here to keep the API plain
 
     playlists: dict[str, EvalPlaylist] = {}
-    for record in records:
+    for record in records:  # consumed one at a time: a file's records are never all held at once
         if not isinstance(record, PlaylistRecord) or record.external_id in playlists:
             continue
         playlists[record.external_id] = EvalPlaylist(
             pid=record.external_id,
             name=record.name,
-            tracks=tuple(track.spotify_id for track in record.tracks),
-            artists=tuple(track.artists[0].name if track.artists else "" for track in record.tracks),
+            # Interned: each id and artist name is held once however many playlists repeat it.
+            tracks=tuple(sys.intern(track.spotify_id) for track in record.tracks),
+            artists=tuple(sys.intern(track.artists[0].name if track.artists else "") for track in record.tracks),
         )
     return list(playlists.values())

@@ -20,6 +20,7 @@ from recommendations.evaluation import (
     NO_HIT_CLICKS,
     EvalPlaylist,
     assert_no_leakage,
+    default_test_size,
     evaluate,
     format_table,
     ndcg,
@@ -121,6 +122,14 @@ def test_split_refuses_a_test_size_the_files_cannot_give():
         split_playlists(corpus(), test_size=101)
     with pytest.raises(ValueError, match="at least"):
         split_playlists(corpus(), test_size=2)
+
+
+def test_small_file_sets_hold_out_a_third_by_default():
+    playlists = corpus()
+
+    training, cases = split_playlists(playlists)
+
+    assert default_test_size(playlists) == 30 and len(cases) == 30 and len(training) == 70
 
 
 def test_popularity_recommends_the_hits_first_and_never_a_seed():

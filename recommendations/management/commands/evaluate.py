@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from ingestion.importers.formats import ImportFileError, detect_format, expand_paths, read_records
-from ingestion.importers.records import Rejection
+from ingestion.importers.records import PlaylistRecord, Rejection
 from recommendations.engines.song2vec import Word2VecParams
 from recommendations.evaluation import (
     DEFAULT_SEED,
@@ -48,8 +50,9 @@ class Command(BaseCommand):
             f"Default: {' '.join(DEFAULT_METHODS)} (word2vec-nlp trains a second model).",
         )  # fmt: skip
         parser.add_argument(
-            "--test-size", type=int, default=DEFAULT_TEST_SIZE,
-            help=f"How many playlists to hold out, dealt evenly to the categories (default {DEFAULT_TEST_SIZE}).",
+            "--test-size", type=int,
+            help=f"How many playlists to hold out, dealt evenly to the categories (default {DEFAULT_TEST_SIZE}, "
+            "or a third of the playlists when the files hold fewer than three times that).",
         )  # fmt: skip
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Which deterministic sample to hold out.")
         parser.add_argument("--epochs", type=int, help="Word2Vec epochs for song2vec (default: the engine's).")
@@ -89,27 +92,35 @@ class Command(BaseCommand):
             units = expand_paths(paths)
         except ImportFileError as error:
             raise CommandError(str(error)) from None
-        records = []
         rejected = 0
-        for unit in tqdm(units, desc="reading", unit="file", disable=quiet):
-            try:
-                format_name = detect_format(unit)
-            except ImportFileError:
-                format_name = "an unknown format"
-            if format_name != "mpd":
-                raise CommandError(f"{unit}: is {format_name}, not an MPD slice; evaluate reads MPD files only.")
-            try:
-                for record in read_records(unit, format_name):
+
+        def records() -> Iterator[PlaylistRecord]:
+            nonlocal rejected
+            for unit in tqdm(units, desc="reading", unit="file", disable=quiet):
+                for record in _mpd_records(unit):
                     if isinstance(record, Rejection):
                         rejected += 1
                         self.stderr.write(str(record))
                     else:
-                        records.append(record)
-            except ImportFileError as error:
-                raise CommandError(str(error)) from None
+                        yield record
+
+        playlists = eval_playlists_from_records(records())
         if rejected and not quiet:
             self.stderr.write(f"{rejected} playlists were unreadable and left out.")
-        return eval_playlists_from_records(records)
+        return playlists
+
+
+def _mpd_records(unit: Path) -> Iterator[PlaylistRecord | Rejection]:
+    try:
+        format_name = detect_format(unit)
+    except ImportFileError:
+        format_name = "an unknown format"
+    if format_name != "mpd":
+        raise CommandError(f"{unit}: is {format_name}, not an MPD slice; evaluate reads MPD files only.")
+    try:
+        yield from read_records(unit, format_name)
+    except ImportFileError as error:
+        raise CommandError(str(error)) from None
 
 
 def _params(options: dict[str, Any]) -> Word2VecParams | None:
