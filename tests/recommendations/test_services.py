@@ -36,45 +36,10 @@ from recommendations.services import (
     training,
     training_data_hash,
 )
-from tests.factories import AlbumFactory, ArtistFactory, PlaylistFactory, TrackFactory
+from tests.factories import PlaylistFactory
+from tests.recommendations.catalogs import BRIGHT_POP, add_situation_playlists, build_small_catalog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
-
-# name: (danceability, energy, valence, tempo, acousticness)
-BRIGHT_POP = (0.80, 0.85, 0.75, 125.0, 0.10)
-LOUD_ROCK = (0.45, 0.90, 0.50, 150.0, 0.05)
-CALM_JAZZ = (0.45, 0.25, 0.40, 85.0, 0.90)
-
-
-def features(values: tuple[float, ...]) -> dict[str, float]:
-    return dict(zip(("danceability", "energy", "valence", "tempo", "acousticness"), values, strict=True))
-
-
-def build_small_catalog() -> dict[str, Track]:
-    """K-pop, rock and jazz with obvious sounds, plus a hidden track, one without features, one without genres."""
-    newjeans = ArtistFactory(name="NewJeans", genres=["k-pop", "dance pop"])
-    ive = ArtistFactory(name="IVE", genres=["k-pop", "girl group"])
-    rock = ArtistFactory(name="The Rockers", genres=["rock", "classic rock"])
-    jazz = ArtistFactory(name="Bill Trio", genres=["jazz", "bebop"])
-    nameless = ArtistFactory(name="Newcomer")
-    album = AlbumFactory(name="Get Up", artist=newjeans, release_date=dt.date(2023, 7, 21))
-    missing = {name: None for name in ("danceability", "energy", "valence", "tempo", "acousticness")}
-    return {
-        "hype_boy": TrackFactory(name="Hype Boy", album=album, artists=[newjeans], **features(BRIGHT_POP)),
-        "ditto": TrackFactory(name="Ditto", album=album, artists=[newjeans], **features((0.78, 0.82, 0.72, 123, 0.12))),
-        "eleven": TrackFactory(name="Eleven", artists=[ive], **features((0.75, 0.80, 0.70, 120, 0.15))),
-        "collab": TrackFactory(name="Collab", artists=[ive, rock], **features((0.60, 0.85, 0.60, 135, 0.10))),
-        "rock_1": TrackFactory(name="Riff", artists=[rock], **features(LOUD_ROCK)),
-        "rock_2": TrackFactory(name="Amp", artists=[rock], **features((0.40, 0.95, 0.45, 160, 0.03))),
-        "jazz_1": TrackFactory(name="Blue", artists=[jazz], **features(CALM_JAZZ)),
-        "jazz_2": TrackFactory(name="Smoke", artists=[jazz], **features((0.50, 0.20, 0.35, 80, 0.95))),
-        "hidden": TrackFactory(name="Hidden Twin", artists=[newjeans], is_hidden=True, **features(BRIGHT_POP)),
-        "no_features": TrackFactory(
-            name="New Single", artists=[ive], album=None, features_source=Track.FeatureSource.MISSING, **missing
-        ),
-        "no_genres": TrackFactory(name="Debut", artists=[nameless], **features((0.5, 0.5, 0.5, 110, 0.5))),
-    }
-
 
 @pytest.fixture
 def catalog() -> dict[str, Track]:
@@ -168,12 +133,6 @@ def test_trained_cluster_model_never_returns_the_playlists_own_tracks(catalog):
     names = recommended_names(answer)
     assert names and "Riff" not in names and "Blue" not in names and "Hidden Twin" not in names
     assert sum(answer.shares) == pytest.approx(1.0) and len(answer.profiles) == 5
-
-
-def add_situation_playlists(catalog: dict[str, Track]) -> None:
-    PlaylistFactory(name="rainy day", tracks=[catalog[key] for key in ("jazz_1", "jazz_2", "no_genres")])
-    PlaylistFactory(name="workout", tracks=[catalog[key] for key in ("rock_1", "rock_2", "collab")])
-    PlaylistFactory(name="k-pop party", tracks=[catalog[key] for key in ("hype_boy", "ditto", "eleven", "hidden")])
 
 
 def test_trained_song2vec_answers_a_situation_from_matching_playlists(catalog):
@@ -479,4 +438,4 @@ def test_unknown_engine_is_refused():
 
 def test_engines_are_imported_only_when_used():
     assert artifacts.ENGINES["content"].engine_class() is ContentEngine
-    assert artifacts.engine_spec("clusters").fit_params == {"n_clusters": 5}
+    assert artifacts.engine_spec("clusters").params() == {"n_clusters": 5}
