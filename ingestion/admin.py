@@ -26,6 +26,7 @@ from ingestion.forms import AlbumAdminForm, ArtistAdminForm, ImportUploadForm, T
 from ingestion.models import (
     Album,
     Artist,
+    CrawlRun,
     Genre,
     ImportRejection,
     ImportRun,
@@ -36,6 +37,7 @@ from ingestion.models import (
 )
 from ingestion.services.imports import import_run_create
 from ingestion.tasks import run_import_task
+from recommendations.services.rebuilds import dataset_mark_dirty
 
 admin.site.site_header = "오늘의 노래 · Today's Song — curation"
 admin.site.site_title = "오늘의 노래 admin"
@@ -155,11 +157,14 @@ class CuratedTimestampsMixin:
         elif form.has_changed():
             obj.updated_at = now
         super().save_model(request, obj, form, change)
+        if not change or form.has_changed():
+            dataset_mark_dirty(reason=f"admin: {obj._meta.model_name} {obj.pk} {'edited' if change else 'added'}")
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if change and not form.has_changed() and any(formset.has_changed() for formset in formsets):
             type(form.instance).objects.filter(pk=form.instance.pk).update(updated_at=timezone.now())
+            dataset_mark_dirty(reason=f"admin: {form.instance._meta.model_name} {form.instance.pk} edited")
 
 
 class CappedInlineFormSet(BaseInlineFormSet):
@@ -265,6 +270,8 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
 
     def _set_hidden(self, request: HttpRequest, queryset: QuerySet, *, hidden: bool) -> None:
         changed = queryset.exclude(is_hidden=hidden).update(is_hidden=hidden, updated_at=timezone.now())
+        if changed:
+            dataset_mark_dirty(reason=f"admin: {_plural(changed, 'track')} {'hidden' if hidden else 'shown'}")
         verb = "hidden from" if hidden else "shown in"
         self.message_user(request, f"{_plural(changed, 'track')} {verb} recommendations.", messages.SUCCESS)
 
@@ -357,6 +364,7 @@ class PlaylistAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     fields = ("name", "source", "external_id", "description", "followers", "entry_count", "first_seen", "updated_at")
     show_full_result_count = False
     list_per_page = 50
+    actions = ("crawl_from_spotify",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # A correlated count per shown row, not a GROUP BY over every playlist entry (the MPD has 66M).
@@ -374,6 +382,10 @@ class PlaylistAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     @admin.display(description="tracks", ordering="entry_count")
     def entry_count(self, playlist: Playlist) -> int:
         return playlist.entry_count
+
+    @admin.action(description="Crawl selected playlists from Spotify")
+    def crawl_from_spotify(self, request: HttpRequest, queryset: QuerySet) -> None:
+        crawl_playlists_action(self, request, queryset)
 
 
 # --- imports ---
@@ -489,3 +501,83 @@ def _run_message(run: ImportRun) -> tuple[str, int]:
     level = messages.WARNING if run.rejected else messages.SUCCESS
     counts = f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged"
     return f"Import #{run.pk} {run.get_status_display()}: {counts}, {_plural(run.rejected, 'row')} rejected.", level
+
+
+# --- Spotify crawls ---
+
+
+def crawl_playlists_action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    """Queue a crawl of the selected Spotify playlists (others have no Spotify id to crawl)."""
+    from django.conf import settings
+
+    from ingestion.tasks import crawl_playlists_task
+
+    playlist_ids = list(
+        queryset.filter(source=Playlist.Source.SPOTIFY).order_by("pk").values_list("external_id", flat=True)
+    )
+    skipped = queryset.exclude(source=Playlist.Source.SPOTIFY).count()
+    if skipped:
+        model_admin.message_user(
+            request, f"{_plural(skipped, 'playlist')} not from Spotify skipped: only Spotify playlists can be crawled.",
+            messages.WARNING,
+        )
+    if not playlist_ids:
+        return
+    if not settings.SPOTIFY_CLIENT_ID or not settings.SPOTIFY_CLIENT_SECRET:
+        model_admin.message_user(
+            request, "Spotify is not connected: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET, then try again.",
+            messages.ERROR,
+        )
+        return
+    # Without a broker the crawl runs right here after the commit; robust: a failure is logged on its CrawlRun.
+    transaction.on_commit(lambda: crawl_playlists_task.delay(playlist_ids), robust=True)
+    model_admin.message_user(
+        request, f"Crawl of {_plural(len(playlist_ids), 'playlist')} queued; see Crawl runs for its outcome.",
+        messages.SUCCESS,
+    )
+
+
+@admin.register(CrawlRun)
+class CrawlRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are made by the crawl commands, the admin action and the scheduled tasks."""
+
+    list_display = ("id", "kind", "status", "started", "finished", "tracks_summary", "request_count", "error_count",
+                    "deferred_until")
+    list_display_links = ("id", "kind")
+    list_filter = ("status", "kind")
+    date_hierarchy = "started"
+    show_full_result_count = False
+    fields = ("kind", "status", "parameters", "started", "finished", "deferred_until", "counts_text", "gaps_text",
+              "errors_text")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="tracks")
+    def tracks_summary(self, run: CrawlRun) -> str:
+        tracks = run.counts.get("tracks", {})
+        return f"{tracks.get('created', 0)} new, {tracks.get('updated', 0)} updated"
+
+    @admin.display(description="requests")
+    def request_count(self, run: CrawlRun) -> str:
+        return f"{run.counts.get('requests', 0)} ({run.counts.get('retries', 0)} retries)"
+
+    @admin.display(description="errors")
+    def error_count(self, run: CrawlRun) -> int:
+        return run.counts.get("errors", len(run.errors))
+
+    @admin.display(description="counts")
+    def counts_text(self, run: CrawlRun) -> str:
+        return format_html_join(mark_safe("<br>"), "{}: {}", ((k, _counts_text(v)) for k, v in run.counts.items()))
+
+    @admin.display(description="left for the next run")
+    def gaps_text(self, run: CrawlRun) -> str:
+        return format_html_join(mark_safe("<br>"), "{}: {}", ((k, ", ".join(v)) for k, v in run.gaps.items())) or "–"
+
+    @admin.display(description="errors")
+    def errors_text(self, run: CrawlRun) -> str:
+        return format_html_join(mark_safe("<br>"), "{}", ((e,) for e in run.errors)) or "–"

@@ -310,3 +310,46 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
+
+
+class CrawlRun(models.Model):
+    """One crawl of Spotify (playlists or the daily new releases), with what it did and what it could not do.
+
+    `gaps` lists what to fetch again (ids by kind); the next run of the same kind takes them over first.
+    """
+
+    class Kind(models.TextChoices):
+        PLAYLISTS = "playlists", "playlists"
+        NEW_RELEASES = "new_releases", "new releases"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        PARTIAL = "partial", "partial (gaps left for the next run)"
+        DEFERRED = "deferred", "deferred (rate limited)"
+        FAILED = "failed", "failed"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    parameters = models.JSONField(default=dict, blank=True, help_text="What was asked: playlist ids, limit.")
+    started = models.DateTimeField()
+    finished = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    counts = models.JSONField(
+        default=dict, blank=True, help_text="created/updated/unchanged per kind of row, requests, retries."
+    )
+    errors = models.JSONField(default=list, blank=True, help_text="What could not be fetched or stored, and why.")
+    gaps = models.JSONField(default=dict, blank=True, help_text="Ids to fetch again, by kind; the next run does.")
+    deferred_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="deferred") | Q(deferred_until__isnull=False),
+                name="crawl_run_deferred_has_until",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "-id"], name="crawl_run_kind_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} crawl #{self.pk} ({self.get_status_display()})"

@@ -1,7 +1,16 @@
 """Background work of the catalog; each task takes ids, calls one service and is safe to run twice."""
-from celery import shared_task
+from __future__ import annotations
 
+import logging
+
+from celery import Task, shared_task
+
+from ingestion.models import CrawlRun
+from ingestion.services.crawls import crawl_new_releases, crawl_playlists
 from ingestion.services.imports import import_run_execute
+from ingestion.services.snapshots import snapshot_export
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -9,3 +18,35 @@ def run_import_task(import_run_id: int) -> str:
     """Run a queued import. A second delivery finds the run already claimed and changes nothing."""
     run = import_run_execute(run_id=import_run_id)
     return f"import run {run.pk}: {run.status}"
+
+
+@shared_task(bind=True)
+def crawl_playlists_task(self: Task, playlist_ids: list[str]) -> str:
+    """Crawl these Spotify playlists; when rate-limited for long, the run is deferred and this task rescheduled."""
+    run = crawl_playlists(playlist_ids=list(playlist_ids))
+    return _status(self, run, kwargs={"playlist_ids": list(playlist_ids)})
+
+
+@shared_task(bind=True)
+def crawl_new_releases_task(self: Task, limit: int | None = None) -> str:
+    """The daily new-release crawl; deferred runs reschedule themselves for when Spotify allows."""
+    run = crawl_new_releases(limit=limit)
+    return _status(self, run, kwargs={"limit": limit})
+
+
+def _status(task: Task, run: CrawlRun, *, kwargs: dict) -> str:
+    status = f"crawl run {run.pk}: {run.status}"
+    if run.status != CrawlRun.Status.DEFERRED:
+        return status
+    if task.app.conf.task_always_eager:
+        # In-process tasks (no broker) would run the retry at once, inside this one: leave it to the next run.
+        logger.warning("crawl run %s deferred until %s; no broker to reschedule it", run.pk, run.deferred_until)
+        return f"{status} until {run.deferred_until.isoformat()} (not rescheduled: no broker)"
+    task.apply_async(kwargs=kwargs, eta=run.deferred_until)
+    return f"{status}, rescheduled for {run.deferred_until.isoformat()}"
+
+
+@shared_task
+def export_snapshot_task(reason: str) -> str:
+    """Export the catalog as a JSON snapshot to storage. Safe to repeat: each run adds one complete file."""
+    return f"snapshot {snapshot_export(reason=reason)}"

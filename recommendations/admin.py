@@ -1,4 +1,5 @@
 """Model versions in the admin: what was trained when, on which data, how it went; roll back or retrain.
+The dataset's state (dirty since when, the last rebuild, the rebuild lock) is shown beside them.
 
 Versions are made only by training (the command, the task); curators read them, activate a ready one
 (a rollback) or queue a retrain. The list has no related rows: one query per page.
@@ -13,11 +14,13 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 
 from recommendations.artifacts import installed_engines
-from recommendations.models import ModelVersion
+from recommendations.models import DatasetState, ModelVersion, RebuildLease
 from recommendations.services import model_version_activate
+from recommendations.services.rebuilds import REBUILD_LEASE
 from recommendations.tasks import train_recommenders_task
 
 METRICS_IN_LIST = ("fit_seconds", "artifact_bytes", "cluster_sizes", "genre_vocabulary", "playlists")
@@ -116,3 +119,35 @@ class ModelVersionAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Training queued for {', '.join(engines)}; new versions appear here when done.", messages.INFO
         )
+
+
+# --- the dataset's state and the rebuild lease (read-only: written by the catalog writers and the rebuilds) ---
+
+
+@admin.register(DatasetState)
+class DatasetStateAdmin(admin.ModelAdmin):
+    """One row: is the catalog dirty, what changed last, how the last rebuild went, who holds the rebuild lock.
+
+    To rebuild at once, use "Train these engines now" on the model versions."""
+
+    list_display = (
+        "__str__", "dirty_since", "last_change_at", "last_change_reason", "last_rebuild_started_at",
+        "last_rebuild_finished_at", "last_rebuild_summary", "rebuild_lock",
+    )  # fmt: skip
+    readonly_fields = (*list_display[1:], "change_count", "rebuilt_change_count", "last_rebuild_kind")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: DatasetState | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: DatasetState | None = None) -> bool:
+        return False
+
+    @admin.display(description="rebuild lock")
+    def rebuild_lock(self, state: DatasetState) -> str:
+        lease = RebuildLease.objects.filter(name=REBUILD_LEASE).first()
+        if lease is None or not lease.is_held():
+            return "free"
+        return f"held by {lease.holder} until {timezone.localtime(lease.expires_at):%Y-%m-%d %H:%M:%S}"

@@ -8,6 +8,7 @@ under `storage_path` (see `recommendations.artifacts`); training is in `recommen
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -68,3 +69,142 @@ class ModelVersion(models.Model):
     @property
     def track_count(self) -> int | None:
         return self.metrics.get("tracks")
+
+
+class DatasetState(models.Model):
+    """The catalog's change marker and the rebuilds' record: one row (pk 1), written with conditional UPDATEs.
+
+    Every catalog change bumps `change_count` (and sets `dirty_since` if unset); a rebuild remembers the count it
+    started from and clears `dirty_since` only if the count is still that, so a change arriving during the rebuild
+    keeps the dataset dirty. See `recommendations.services.rebuilds`.
+    """
+
+    SINGLETON_PK = 1
+
+    change_count = models.PositiveBigIntegerField(default=0, help_text="Catalog changes recorded so far.")
+    dirty_since = models.DateTimeField(
+        null=True, blank=True, help_text="The first change no rebuild has seen yet; empty when clean."
+    )
+    last_change_at = models.DateTimeField(null=True, blank=True)
+    last_change_reason = models.CharField(max_length=200, blank=True)
+    rebuilt_change_count = models.PositiveBigIntegerField(
+        default=0, help_text="The change count the last successful rebuild started from."
+    )
+    last_rebuild_started_at = models.DateTimeField(null=True, blank=True)
+    last_rebuild_finished_at = models.DateTimeField(null=True, blank=True)
+    last_rebuild_kind = models.CharField(max_length=20, blank=True)
+    last_rebuild_summary = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "dataset state"
+        verbose_name_plural = "dataset state"
+
+    def __str__(self) -> str:
+        return f"dirty since {self.dirty_since:%Y-%m-%d %H:%M:%S}" if self.dirty_since else "clean"
+
+    @property
+    def is_dirty(self) -> bool:
+        return self.dirty_since is not None
+
+
+class RebuildLease(models.Model):
+    """A lock that survives a crash: held until `expires_at`, which the holder pushes forward while it works.
+
+    Claimed by `UPDATE ... WHERE expires_at IS NULL OR expires_at < now`; a holder that dies simply stops
+    renewing, and the next claimant takes the lease once it has expired.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=300, blank=True, help_text="host:pid and task of the current holder.")
+    token = models.CharField(max_length=32, blank=True, help_text="Proves the holder's renewals and release.")
+    acquired_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder or 'free'}"
+
+    def is_held(self, *, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at > (now or timezone.now())
+
+
+# --- today's songs (the listener's daily list, and their likes and dislikes) ---
+
+
+class TodayList(models.Model):
+    """One listener's list for one day; `reroll` 0 is the day's first, each reroll adds a new row.
+
+    Computed by `recommendations.services.today.today_compute`, which claims a pending list with a
+    conditional UPDATE; the page polls `status` and `progress` while it works.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        RUNNING = "running", "running"
+        READY = "ready", "ready"
+        FAILED = "failed", "failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="today_lists")
+    day = models.DateField()
+    reroll = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0-100, for the loading screen.")
+    error = models.TextField(blank=True, help_text="Why the list failed, for the listener (translatable text).")
+    created = models.DateTimeField(default=timezone.now)
+    started = models.DateTimeField(null=True, blank=True, help_text="When a worker claimed it.")
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "-reroll"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day", "reroll"], name="today_list_user_day_reroll_unique"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="today_list_progress_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} {self.day} #{self.reroll} ({self.status})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED)
+
+
+class TodayEntry(models.Model):
+    today_list = models.ForeignKey(TodayList, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveSmallIntegerField()
+    track = models.ForeignKey("ingestion.Track", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    reason = models.CharField(max_length=500, blank=True)
+    engine = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["today_list", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["today_list", "position"], name="today_entry_position_unique"),
+            models.UniqueConstraint(fields=["today_list", "track"], name="today_entry_track_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.today_list_id}#{self.position}: track {self.track_id}"
+
+
+class TrackReaction(models.Model):
+    """A listener's like or dislike of a track: liked tracks are their playlist, disliked ones never come back."""
+
+    class Kind(models.TextChoices):
+        LIKE = "like", "like"
+        DISLIKE = "dislike", "dislike"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="track_reactions")
+    track = models.ForeignKey("ingestion.Track", on_delete=models.CASCADE, related_name="reactions")
+    kind = models.CharField(max_length=7, choices=Kind.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "track"], name="track_reaction_user_track_unique"),
+            models.CheckConstraint(condition=Q(kind__in=["like", "dislike"]), name="track_reaction_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["user", "kind"], name="track_reaction_user_kind")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} {self.kind}s track {self.track_id}"

@@ -1,7 +1,19 @@
-"""Background work of the recommenders; each task takes names or ids, calls one service and is safe to run twice."""
+"""Background work of the recommenders; each task takes names or ids, calls one service and is safe to run twice.
+
+Beat runs the scheduled ones (see CELERY_BEAT_SCHEDULE in settings): `rebuild_if_dirty_task` every few seconds
+to minutes, `rebuild_nightly_task`, `retrain_weekly_task` and `precompute_today_task` once a day or week.
+"""
 from celery import shared_task
 
 from recommendations.services import NothingToTrainOn, TrainingFailed, recommender_train
+from recommendations.services.rebuilds import (
+    CATALOG_ENGINES,
+    PLAYLIST_ENGINES,
+    RebuildKind,
+    dataset_rebuild,
+    dataset_rebuild_if_dirty,
+    listeners_precompute_today,
+)
 
 
 @shared_task
@@ -17,3 +29,35 @@ def train_recommenders_task(engine: str, force: bool = False) -> str:
     if version.status == version.Status.BUILDING:
         return f"{engine}: v{version.version} is being built by {version.builder}, skipped"
     return f"{engine}: v{version.version} {'active' if version.is_active else 'ready'}"
+
+
+@shared_task(ignore_result=True)
+def rebuild_if_dirty_task() -> str:
+    """Rebuild content + clusters if the catalog changed and the last rebuild is old enough; else do nothing."""
+    return str(dataset_rebuild_if_dirty())
+
+
+@shared_task
+def rebuild_nightly_task(force: bool = False) -> str:
+    """Rebuild content + clusters, dirty or not (engines whose data is unchanged are skipped unless `force`)."""
+    return str(dataset_rebuild(kind=RebuildKind.NIGHTLY, engines=CATALOG_ENGINES, force=force))
+
+
+@shared_task
+def retrain_weekly_task(force: bool = False) -> str:
+    """Retrain Song2Vec (Word2Vec over the playlists), which also places new tracks by their content."""
+    return str(dataset_rebuild(kind=RebuildKind.WEEKLY, engines=PLAYLIST_ENGINES, force=force))
+
+
+@shared_task
+def precompute_today_task() -> str:
+    """Precompute every active listener's "today's songs" for the day; a re-run replaces them."""
+    return f"today's songs precomputed for {listeners_precompute_today()} listeners"
+
+
+@shared_task
+def compute_today_task(today_list_id: int) -> str:
+    """Fill one listener's "today's songs" list; a list already claimed or done is left alone."""
+    from recommendations.services.today import today_compute
+
+    return today_compute(today_list_id=today_list_id)

@@ -68,3 +68,52 @@ def env_choice(name: str, default: str, *, choices: Sequence[str]) -> str:
     if raw not in choices:
         raise ImproperlyConfigured(f"{name}={raw!r} must be one of: {', '.join(choices)}.")
     return raw
+
+
+_WEEKDAYS = {
+    name: name[:3] for name in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+} | {name[:3]: name[:3] for name in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+_INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def env_schedule(name: str, default: str):
+    """A Celery beat schedule: "HH:MM" (daily), "sun HH:MM" (weekly), "every 90s|15m|6h" (interval) or "off".
+
+    Returns a celery crontab or schedule, or None for "off". Times are in CELERY_TIMEZONE.
+    """
+    from celery.schedules import crontab, schedule
+
+    raw = os.environ.get(name)
+    text = (default if raw is None or raw.strip() == "" else raw).strip().lower()
+    problem = (
+        f"{name}={text!r} is not a schedule: use HH:MM (daily), a weekday and HH:MM (\"sun 04:00\"), "
+        "\"every 15m\" (s, m or h) or \"off\"."
+    )
+    if text == "off":
+        return None
+    parts = text.split()
+    if len(parts) == 2 and parts[0] == "every":
+        amount, unit = parts[1][:-1], parts[1][-1:]
+        if not amount.isdigit() or unit not in _INTERVAL_UNITS or int(amount) == 0:
+            raise ImproperlyConfigured(problem)
+        return schedule(run_every=int(amount) * _INTERVAL_UNITS[unit])
+    weekday = _WEEKDAYS.get(parts.pop(0), "") if len(parts) == 2 else "*"
+    if len(parts) != 1 or not weekday:
+        raise ImproperlyConfigured(problem)
+    hour, _, minute = parts[0].partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+        raise ImproperlyConfigured(problem)
+    return crontab(minute=int(minute), hour=int(hour), day_of_week=weekday)
+
+
+def env_timezone(name: str, default: str) -> str:
+    """An IANA time zone name such as "Asia/Seoul" or "UTC"."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a time zone name like 'Asia/Seoul' or 'UTC'.") from None
+    return value

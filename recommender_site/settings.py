@@ -8,7 +8,16 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from recommender_site.env import env_bool, env_choice, env_int, env_list, env_str, env_url
+from recommender_site.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_schedule,
+    env_str,
+    env_timezone,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("APP_VAR_DIR", str(BASE_DIR / "var")))
@@ -108,8 +117,9 @@ if not CELERY_BROKER_URL:
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Deployments (or test runs) sharing one broker keep apart by queue name; workers and beat must agree on it.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# CELERY_TIMEZONE and CELERY_BEAT_SCHEDULE: see "Scheduled work" below (they need TIME_ZONE).
 
 # --- Files: local media by default, S3 through django-storages when a bucket is named ---
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -136,6 +146,14 @@ SPOTIFY_CLIENT_ID = env_str("SPOTIFY_CLIENT_ID", "")
 SPOTIFY_CLIENT_SECRET = env_str("SPOTIFY_CLIENT_SECRET", "")
 SPOTIFY_API_URL = env_url("SPOTIFY_API_URL", "https://api.spotify.com/v1/", schemes=("http", "https"))
 SPOTIFY_ACCOUNTS_URL = env_url("SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/", schemes=("http", "https"))
+# A 429 asking to wait longer than this defers the crawl (rescheduled) instead of blocking a worker.
+SPOTIFY_MAX_RETRY_AFTER = env_int("SPOTIFY_MAX_RETRY_AFTER", 60, minimum=0)
+# 5xx, timeouts and unreadable bodies: retries per request, waiting BACKOFF, 2×BACKOFF, 4×BACKOFF, …
+SPOTIFY_MAX_RETRIES = env_int("SPOTIFY_MAX_RETRIES", 4, minimum=0)
+SPOTIFY_BACKOFF_SECONDS = env_int("SPOTIFY_BACKOFF_MS", 1000, minimum=0) / 1000
+SPOTIFY_TIMEOUT_SECONDS = env_int("SPOTIFY_TIMEOUT_SECONDS", 10, minimum=1)
+# Albums the daily new-release crawl reads at most.
+CRAWL_NEW_RELEASES_LIMIT = env_int("CRAWL_NEW_RELEASES_LIMIT", 100, minimum=1)
 
 # --- Accounts (django-allauth): local accounts always work, Spotify when an app is configured ---
 AUTHENTICATION_BACKENDS = [
@@ -145,9 +163,26 @@ AUTHENTICATION_BACKENDS = [
 SITE_ID = 1
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
+# The email is optional: Spotify may not share one, and a local account without it only lacks password reset.
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[오늘의 노래] "
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # a reset form must not mail addresses that have no account here
+# Links in mails (password reset) use https in production even when a proxy speaks http to Django.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a login starts with a POST (a GET shows a confirmation page)
+SOCIALACCOUNT_STORE_TOKENS = True  # accounts.services refreshes them for spotipy
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # Spotify's emails are unverified: never log into a local account by one
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "오늘의 노래 <noreply@localhost>")
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 
 # --- i18n ---
 LANGUAGE_CODE = "en"
@@ -164,8 +199,38 @@ IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, 
 # --- Recommenders ---
 # How often (seconds) each process asks the database whether a newer model version is active; 0 = every request.
 RECOMMENDER_RELOAD_CHECK_SECONDS = env_int("RECOMMENDER_RELOAD_CHECK_SECONDS", 30, minimum=0)
+# Listeners who logged in within this many days get their "today's songs" precomputed each morning.
+TODAY_ACTIVE_DAYS = env_int("TODAY_ACTIVE_DAYS", 14, minimum=1)
 # k of the clusters recommender's k-means (the original write-up used 5); a change retrains on the next rebuild.
 RECOMMENDER_CLUSTERS = env_int("RECOMMENDER_CLUSTERS", 5, minimum=2)
+
+# --- Scheduled work (Celery beat): schedules are "HH:MM", "sun HH:MM", "every 15m" or "off", in CELERY_TIMEZONE ---
+CELERY_TIMEZONE = env_timezone("CELERY_TIMEZONE", TIME_ZONE)
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule"))
+# Beat asks this often whether the catalog changed; a changed catalog is rebuilt at most once per min interval.
+REBUILD_CHECK_SECONDS = env_int("REBUILD_CHECK_SECONDS", 60, minimum=1)
+REBUILD_MIN_INTERVAL_SECONDS = env_int("REBUILD_MIN_INTERVAL_SECONDS", 600, minimum=0)
+# A rebuild's lock expires this long after its holder's last heartbeat (a crashed worker frees it by then).
+REBUILD_LEASE_SECONDS = env_int("REBUILD_LEASE_SECONDS", 300, minimum=3)
+# Defaults in order: crawl the new releases, rebuild with them, then precompute every listener's day.
+NEW_RELEASES_CRAWL_AT = env_schedule("NEW_RELEASES_CRAWL_AT", "03:00")
+NIGHTLY_REBUILD_AT = env_schedule("NIGHTLY_REBUILD_AT", "03:30")
+WEEKLY_RETRAIN_AT = env_schedule("WEEKLY_RETRAIN_AT", "sun 04:00")
+TODAY_PRECOMPUTE_AT = env_schedule("TODAY_PRECOMPUTE_AT", "05:00")
+_BEAT_ENTRIES = (
+    ("rebuild-if-dirty", "recommendations.tasks.rebuild_if_dirty_task", REBUILD_CHECK_SECONDS),
+    ("crawl-new-releases", "ingestion.tasks.crawl_new_releases_task", NEW_RELEASES_CRAWL_AT),
+    ("rebuild-nightly", "recommendations.tasks.rebuild_nightly_task", NIGHTLY_REBUILD_AT),
+    ("retrain-weekly", "recommendations.tasks.retrain_weekly_task", WEEKLY_RETRAIN_AT),
+    ("precompute-today", "recommendations.tasks.precompute_today_task", TODAY_PRECOMPUTE_AT),
+)
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": when} for name, task, when in _BEAT_ENTRIES if when is not None
+}
+# A check still queued when the next one is due is worthless: drop it rather than run a backlog of them.
+CELERY_BEAT_SCHEDULE["rebuild-if-dirty"]["options"] = {"expires": max(60, REBUILD_CHECK_SECONDS)}
+# Catalog snapshots (JSON, the original project's format) in default storage; older ones beyond this are deleted.
+SNAPSHOTS_KEPT = env_int("SNAPSHOTS_KEPT", 30, minimum=0)  # 0 keeps every snapshot
 
 LOG_LEVEL = env_choice("DJANGO_LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {
@@ -188,7 +253,18 @@ SOCIALACCOUNT_PROVIDERS = {
         "APPS": (
             [{"client_id": SPOTIFY_CLIENT_ID, "secret": SPOTIFY_CLIENT_SECRET}] if SPOTIFY_CLIENT_ID else []
         ),
-        "SCOPE": ["user-read-private", "playlist-read-private", "user-library-read"],
+        # Least scopes: profile and Premium check, email (optional), Web Playback SDK, reading playlists and
+        # saved tracks for playlist picks, saving today's songs as a private playlist.
+        "SCOPE": [
+            "user-read-private",
+            "user-read-email",
+            "streaming",
+            "playlist-read-private",
+            "user-library-read",
+            "playlist-modify-private",
+        ],
         "OAUTH_PKCE_ENABLED": True,
+        # allauth's provider with URLs from SPOTIFY_ACCOUNTS_URL / SPOTIFY_API_URL instead of hardcoded ones.
+        "provider_class": "accounts.spotify_login.provider.SpotifyLoginProvider",
     }
 }

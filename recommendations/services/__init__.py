@@ -3,8 +3,18 @@
 - `training`: `recommender_train` (fit, store, activate; skipped when the catalog is unchanged),
   `model_version_activate`, `model_versions_fail_abandoned`, `model_versions_retire`.
 - `recommending`: `recommend_content`, `recommend_clusters`, `recommend_situation`, returning Track rows.
+- `rebuilds`: `dataset_mark_dirty` (called after every catalog change) and the scheduled, debounced rebuilds.
+- `today`: each listener's daily list (`today_request`, `today_compute`, `today_precompute_all`) and `reaction_set`.
 """
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
+from recommendations.services.rebuilds import (
+    RebuildOutcome,
+    dataset_mark_dirty,
+    dataset_rebuild,
+    dataset_rebuild_if_dirty,
+    dataset_state,
+    listeners_precompute_today,
+)
 from recommendations.services.recommending import (
     ClusterRecommendations,
     Recommendations,
@@ -14,6 +24,18 @@ from recommendations.services.recommending import (
     recommend_content,
     recommend_situation,
     tracks_for_display,
+)
+from recommendations.services.today import (
+    RerollLimitReached,
+    SpotifySaveError,
+    TodayItem,
+    reaction_set,
+    today_compute,
+    today_items,
+    today_latest,
+    today_precompute_all,
+    today_request,
+    today_save_to_spotify,
 )
 from recommendations.services.training import (
     NothingToTrainOn,
@@ -34,6 +56,12 @@ __all__ = [
     "NothingToTrainOn",
     "RecommendedTrack",
     "SituationRecommendations",
+    "RebuildOutcome",
+    "dataset_mark_dirty",
+    "dataset_rebuild",
+    "dataset_rebuild_if_dirty",
+    "dataset_state",
+    "listeners_precompute_today",
     "Recommendations",
     "TrainingData",
     "TrainingFailed",
@@ -47,4 +75,14 @@ __all__ = [
     "tracks_for_display",
     "training_data_hash",
     "training_data_read",
+    "RerollLimitReached",
+    "SpotifySaveError",
+    "TodayItem",
+    "reaction_set",
+    "today_compute",
+    "today_items",
+    "today_latest",
+    "today_precompute_all",
+    "today_request",
+    "today_save_to_spotify",
 ]

@@ -1,0 +1,261 @@
+"""Change-triggered rebuilds: the dataset's dirty marker, the rebuild lease, and the scheduled rebuilds.
+
+Catalog writers (importers, crawlers, curation in the admin) call `dataset_mark_dirty` after a change: one
+UPDATE, cheap and safe from any process or inside any transaction (a rolled-back change rolls its mark back too).
+
+Beat runs `rebuild_if_dirty_task` every REBUILD_CHECK_SECONDS; it rebuilds the content and clusters engines only
+when the dataset is dirty and the last rebuild started at least REBUILD_MIN_INTERVAL_SECONDS ago, so a burst of
+changes costs one rebuild. It reads the change count *before* the catalog and afterwards clears the dirty flag
+only if the count is still the same: a change that arrives during the rebuild keeps the dataset dirty for the
+next one. Nightly, the same engines are rebuilt whatever the flag says; weekly, Song2Vec is retrained. Song2Vec
+places tracks that no playlist holds by their content only while it is fitted (there is no way to add tracks to a
+trained model), so new tracks enter its space at the weekly retrain, not at the debounced rebuilds.
+
+One rebuild at a time: each holds the `rebuild` lease, a row claimed by a conditional UPDATE and renewed by a
+heartbeat thread while the rebuild runs; a worker that dies stops renewing, and the lease is free again after
+REBUILD_LEASE_SECONDS. Training itself skips an engine whose data is unchanged, so every step is safe to repeat.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from recommendations.artifacts import installed_engines
+from recommendations.models import DatasetState, ModelVersion, RebuildLease
+from recommendations.services.training import NothingToTrainOn, TrainingFailed, recommender_train, training_data_read
+
+logger = logging.getLogger(__name__)
+
+REASON_MAX_LENGTH = 200
+REBUILD_LEASE = "rebuild"
+CATALOG_ENGINES = (ModelVersion.Engine.CONTENT.value, ModelVersion.Engine.CLUSTERS.value)  # rebuilt on changes
+PLAYLIST_ENGINES = (ModelVersion.Engine.SONG2VEC.value,)  # retrained weekly: Word2Vec is the slow one
+
+
+class RebuildKind:
+    CHANGES = "changes"
+    NIGHTLY = "nightly"
+    WEEKLY = "weekly"
+
+
+# --- the dirty marker ---
+
+
+def dataset_mark_dirty(*, reason: str) -> None:
+    """Record one catalog change: bump the change count, set `dirty_since` unless already set, keep `reason`.
+
+    One conditional UPDATE (the singleton row is created on first use). Safe to call repeatedly: more calls
+    only raise the count, and the next rebuild covers them all.
+    """
+    now = timezone.now()
+    changes = {
+        "change_count": F("change_count") + 1,
+        "dirty_since": Coalesce(F("dirty_since"), now),
+        "last_change_at": now,
+        "last_change_reason": reason[:REASON_MAX_LENGTH],
+    }
+    if DatasetState.objects.filter(pk=DatasetState.SINGLETON_PK).update(**changes):
+        return
+    dataset_state()
+    DatasetState.objects.filter(pk=DatasetState.SINGLETON_PK).update(**changes)
+
+
+def dataset_state() -> DatasetState:
+    """The singleton row, created (clean) if missing."""
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent creator's row makes our insert fail, not the caller
+            state, _ = DatasetState.objects.get_or_create(pk=DatasetState.SINGLETON_PK)
+    except IntegrityError:
+        state = DatasetState.objects.get(pk=DatasetState.SINGLETON_PK)
+    return state
+
+
+def _dataset_mark_rebuilt(*, seen_changes: int, read_at: datetime) -> bool:
+    """Clear the dirty flag if no change arrived since `seen_changes` was read; True if it is clear now."""
+    rows = DatasetState.objects.filter(pk=DatasetState.SINGLETON_PK)
+    if rows.filter(change_count=seen_changes).update(dirty_since=None, rebuilt_change_count=seen_changes):
+        return True
+    # Changes arrived during the rebuild: still dirty, and none of them is older than the catalog read.
+    rows.filter(change_count__gt=seen_changes).update(dirty_since=read_at, rebuilt_change_count=seen_changes)
+    return False
+
+
+# --- the lease ---
+
+
+@dataclass(frozen=True)
+class Lease:
+    name: str
+    token: str
+    holder: str
+
+
+def lease_claim(*, name: str, holder: str, seconds: int) -> Lease | None:
+    """Take the lease `name` for `seconds` if it is free or expired; None while someone else holds it."""
+    try:
+        with transaction.atomic():
+            RebuildLease.objects.get_or_create(name=name)
+    except IntegrityError:
+        pass  # created by a concurrent claimant
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    free = Q(expires_at__isnull=True) | Q(expires_at__lte=now)
+    claimed = RebuildLease.objects.filter(free, name=name).update(
+        holder=holder[:300], token=token, acquired_at=now, expires_at=now + timedelta(seconds=seconds)
+    )
+    return Lease(name, token, holder) if claimed else None
+
+
+def lease_renew(lease: Lease, *, seconds: int) -> bool:
+    """Push the lease's expiry forward; False if it was lost (it expired and someone else took it)."""
+    expires_at = timezone.now() + timedelta(seconds=seconds)
+    return bool(RebuildLease.objects.filter(name=lease.name, token=lease.token).update(expires_at=expires_at))
+
+
+def lease_release(lease: Lease) -> None:
+    """Free the lease if we still hold it; safe to call twice."""
+    RebuildLease.objects.filter(name=lease.name, token=lease.token).update(holder="", token="", expires_at=None)
+
+
+@contextmanager
+def rebuild_lease(*, kind: str) -> Iterator[Lease | None]:
+    """Hold the rebuild lease (renewed in the background) for the block; yields None if it is taken."""
+    seconds = settings.REBUILD_LEASE_SECONDS
+    lease = lease_claim(name=REBUILD_LEASE, holder=f"{socket.gethostname()}:{os.getpid()} {kind}", seconds=seconds)
+    if lease is None:
+        yield None
+        return
+    heartbeat = _Heartbeat(lease, seconds)
+    heartbeat.start()
+    try:
+        yield lease
+    finally:
+        heartbeat.stop()
+        lease_release(lease)
+
+
+class _Heartbeat(threading.Thread):
+    """Renews a lease every third of its duration until stopped; uses (and closes) its own DB connection."""
+
+    def __init__(self, lease: Lease, seconds: int) -> None:
+        super().__init__(name=f"lease-{lease.name}", daemon=True)
+        self.lease, self.seconds = lease, seconds
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.seconds / 3):
+                if not lease_renew(self.lease, seconds=self.seconds):
+                    logger.warning("lease %s lost by %s", self.lease.name, self.lease.holder)
+                    return
+        except Exception:  # a failed renewal must not kill the rebuild; the lease just expires
+            logger.exception("renewing lease %s failed", self.lease.name)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
+# --- the rebuilds ---
+
+
+@dataclass
+class RebuildOutcome:
+    """What a scheduled rebuild did: `status` is rebuilt, failed, clean, debounced or locked."""
+
+    kind: str
+    status: str
+    engines: dict[str, str] = field(default_factory=dict)  # engine -> what training did
+    detail: str = ""
+
+    def __str__(self) -> str:
+        parts = [f"{self.kind} rebuild: {self.status}"]
+        parts += [f"{engine} {result}" for engine, result in self.engines.items()]
+        return "; ".join(parts + ([self.detail] if self.detail else []))
+
+
+def dataset_rebuild_if_dirty(*, now: datetime | None = None) -> RebuildOutcome:
+    """Rebuild the catalog engines if the dataset is dirty and the last rebuild started long enough ago.
+
+    Changes: new model versions (activated), the dirty flag cleared for the changes seen. Safe to run at any
+    time and twice at once: a clean dataset, a recent rebuild or a held lease make it return without work.
+    """
+    now = now or timezone.now()
+    state = dataset_state()
+    if not state.is_dirty:
+        return RebuildOutcome(RebuildKind.CHANGES, "clean")
+    interval = timedelta(seconds=settings.REBUILD_MIN_INTERVAL_SECONDS)
+    if state.last_rebuild_started_at and now < state.last_rebuild_started_at + interval:
+        next_at = state.last_rebuild_started_at + interval
+        return RebuildOutcome(RebuildKind.CHANGES, "debounced", detail=f"next rebuild after {next_at:%H:%M:%S}")
+    return _rebuild(kind=RebuildKind.CHANGES, engines=CATALOG_ENGINES, only_if_dirty=True)
+
+
+def dataset_rebuild(*, kind: str, engines: Sequence[str], force: bool = False) -> RebuildOutcome:
+    """Rebuild `engines` now, dirty or not (the nightly and weekly runs); an engine whose data is unchanged is
+    skipped unless `force`. Waits for no one: returns `locked` if another rebuild holds the lease."""
+    return _rebuild(kind=kind, engines=engines, force=force)
+
+
+def _rebuild(*, kind: str, engines: Sequence[str], force: bool = False, only_if_dirty: bool = False) -> RebuildOutcome:
+    with rebuild_lease(kind=kind) as lease:
+        if lease is None:
+            holder = RebuildLease.objects.filter(name=REBUILD_LEASE).values_list("holder", flat=True).first()
+            return RebuildOutcome(kind, "locked", detail=f"held by {holder}")
+        read_at = timezone.now()
+        state = dataset_state()  # read under the lease: a rebuild that just finished may have cleaned it
+        if only_if_dirty and not state.is_dirty:
+            return RebuildOutcome(kind, "clean")
+        DatasetState.objects.filter(pk=state.pk).update(last_rebuild_started_at=read_at, last_rebuild_kind=kind)
+        outcome = _train(kind=kind, engines=engines, force=force)
+        if outcome.status == "rebuilt" and set(CATALOG_ENGINES) <= set(engines):
+            _dataset_mark_rebuilt(seen_changes=state.change_count, read_at=read_at)
+        DatasetState.objects.filter(pk=state.pk).update(
+            last_rebuild_finished_at=timezone.now(), last_rebuild_summary=str(outcome)
+        )
+    logger.info("%s", outcome)
+    return outcome
+
+
+def _train(*, kind: str, engines: Sequence[str], force: bool) -> RebuildOutcome:
+    """Train each installed engine of `engines` on one read of the catalog; failures are recorded per engine."""
+    engines = [engine for engine in engines if engine in installed_engines()]
+    outcome = RebuildOutcome(kind, "rebuilt")
+    data = training_data_read(engines=engines)
+    for engine in engines:
+        try:
+            version = recommender_train(engine=engine, force=force, data=data)
+        except NothingToTrainOn as error:
+            outcome.engines[engine] = f"nothing to train on ({error})"
+        except TrainingFailed as error:
+            outcome.status = "failed"
+            outcome.engines[engine] = f"failed: {error.reason}"
+        else:
+            outcome.engines[engine] = "unchanged" if version is None else f"v{version.version} {version.status}"
+    return outcome
+
+
+# --- today's songs ---
+
+
+def listeners_precompute_today() -> int:
+    """Precompute "today's songs" for every active listener (see `today.today_precompute_all`); returns how many
+    lists were computed. Safe to re-run: a list once made for the day is kept."""
+    from recommendations.services.today import today_precompute_all  # today imports this package's services
+
+    return today_precompute_all()

@@ -1,0 +1,368 @@
+"""Today's songs: each listener's daily list, computed in the background, and their likes and dislikes.
+
+A list is one `TodayList` row per listener, day and reroll, filled once by `today_compute` and never changed
+afterwards, so the same day and reroll always show the same songs. The content recommender works from the
+taste profile; when the listener has liked songs, half the list comes from the clusters recommender with the
+liked songs as the playlist. New releases are picked first. Disliked and hidden tracks never appear.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from ingestion.models import Track, TrackArtist
+from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained, active_model
+from recommendations.models import ModelVersion, TodayEntry, TodayList, TrackReaction
+from recommendations.services.recommending import RecommendedTrack, recommend_clusters, recommend_content
+
+logger = logging.getLogger(__name__)
+
+TODAY_SIZE = 20
+NEW_RELEASE_DAYS = 90  # released this recently (and not after the day itself) counts as new
+MAX_REROLLS_PER_DAY = 20
+STALE_RUNNING = dt.timedelta(minutes=10)  # a worker that claimed a list this long ago has died
+ENQUEUE_AGAIN_AFTER = dt.timedelta(minutes=1)  # a list still pending this long after it was made is enqueued again
+
+# Stored in TodayList.error untranslated (gettext_noop) and translated when shown, in the listener's language.
+NOT_TRAINED_MESSAGE = gettext_noop(
+    "No recommendation model has been trained yet. A curator needs to run “manage.py train_recommenders”."
+)
+UNAVAILABLE_MESSAGE = gettext_noop("The recommendation model could not be loaded. Please try again in a minute.")
+FAILED_MESSAGE = gettext_noop("Something went wrong while picking your songs. Please try again.")
+
+
+class RerollLimitReached(Exception):
+    """The listener already rerolled MAX_REROLLS_PER_DAY times today."""
+
+
+@dataclass(frozen=True)
+class TodayItem:
+    """One song on the page: the entry, its track (album and credits loaded) and the listener's like."""
+
+    entry: TodayEntry
+    track: Track
+    liked: bool
+    is_new: bool
+
+    @property
+    def artist_names(self) -> list[str]:
+        return [credit.artist.name for credit in self.track.credits.all()]
+
+
+# --- requesting and computing a list ---
+
+
+def today_request(*, user: AbstractBaseUser, reroll: bool = False) -> TodayList:
+    """Today's latest list for the listener, created (and its computation enqueued) if there is none yet.
+
+    `reroll=True` makes a new list (reroll + 1) once the latest one is done; while it is still being computed the
+    latest is returned, so a double click makes one list. A failed list is retried. A list left waiting too long
+    is enqueued again. Safe to call repeatedly: the computation claims the list, so enqueuing it twice computes it
+    once. Raises RerollLimitReached.
+    """
+    day = timezone.localdate()
+    latest = today_latest(user=user, day=day)
+    today_list, made = latest, True
+    if latest is None:
+        today_list = _list_create(user=user, day=day, reroll=0)
+    elif reroll and latest.is_done:
+        if latest.reroll >= MAX_REROLLS_PER_DAY:
+            raise RerollLimitReached
+        today_list = _list_create(user=user, day=day, reroll=latest.reroll + 1)
+    elif latest.status == TodayList.Status.FAILED:
+        TodayList.objects.filter(pk=latest.pk, status=TodayList.Status.FAILED).update(
+            status=TodayList.Status.PENDING, progress=0, error="", created=timezone.now(), finished=None
+        )
+        latest.refresh_from_db()
+    else:
+        made = False
+    if made or _is_stuck(today_list):
+        _enqueue(today_list.pk)
+    return today_list
+
+
+def today_compute(*, today_list_id: int) -> str:
+    """Fill a pending list with songs and mark it ready (or failed, with a message for the listener).
+
+    Claims the list with a conditional UPDATE first: a list already claimed (and not abandoned), ready or
+    failed is left alone, so a re-run is safe. Returns a short status.
+    """
+    claimed = (
+        TodayList.objects.filter(pk=today_list_id)
+        .filter(
+            Q(status=TodayList.Status.PENDING)
+            | Q(status=TodayList.Status.RUNNING, started__lt=timezone.now() - STALE_RUNNING)
+        )
+        .update(status=TodayList.Status.RUNNING, started=timezone.now(), progress=5, error="")
+    )
+    if not claimed:
+        return f"today list {today_list_id}: not pending, skipped"
+    today_list = TodayList.objects.get(pk=today_list_id)
+    try:
+        picks = _picks_for(today_list)
+    except ModelNotTrained:
+        return _list_fail(today_list, NOT_TRAINED_MESSAGE)
+    except ArtifactUnavailable:
+        logger.warning("today list %s: model artifact unavailable", today_list_id, exc_info=True)
+        return _list_fail(today_list, UNAVAILABLE_MESSAGE)
+    except Exception:
+        logger.exception("today list %s: computing failed", today_list_id)
+        return _list_fail(today_list, FAILED_MESSAGE)
+    with transaction.atomic():
+        today_list.entries.all().delete()  # leftovers of a worker that died half-way
+        TodayEntry.objects.bulk_create(
+            TodayEntry(
+                today_list=today_list,
+                position=position,
+                track=item.track,
+                score=item.score,
+                reason=item.reason[:500],
+                engine=engine,
+            )
+            for position, (engine, item) in enumerate(picks, start=1)
+        )
+        TodayList.objects.filter(pk=today_list.pk).update(
+            status=TodayList.Status.READY, progress=100, finished=timezone.now()
+        )
+    return f"today list {today_list_id}: {len(picks)} songs"
+
+
+def today_precompute_all(*, day: dt.date | None = None) -> int:
+    """Compute the day's first list for every active listener (logged in within TODAY_ACTIVE_DAYS days, taste
+    completed) that has none yet; returns how many lists were computed. Safe to re-run: a list once made is kept,
+    so what a listener already saw today never changes. Does nothing while no content model is trained.
+    """
+    day = day or timezone.localdate()
+    try:
+        active_model(ModelVersion.Engine.CONTENT)
+    except (ModelNotTrained, ArtifactUnavailable) as error:
+        logger.warning("today's songs not precomputed: %s", error)
+        return 0
+    active_since = timezone.now() - dt.timedelta(days=settings.TODAY_ACTIVE_DAYS)
+    listeners = (
+        get_user_model()
+        .objects.filter(is_active=True, last_login__gte=active_since, taste__completed_at__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    computed = 0
+    for user_id in listeners.iterator(chunk_size=500):
+        today_list = _list_create(user=user_id, day=day, reroll=0)
+        if today_list.status in (TodayList.Status.PENDING, TodayList.Status.FAILED):
+            TodayList.objects.filter(pk=today_list.pk).update(status=TodayList.Status.PENDING)
+            today_compute(today_list_id=today_list.pk)
+            computed += 1
+    return computed
+
+
+# --- likes and dislikes ---
+
+
+def reaction_set(*, user: AbstractBaseUser, track: Track, kind: str | None) -> TrackReaction | None:
+    """Like ("like"), dislike ("dislike") or clear (None or "clear") the listener's reaction to a track.
+
+    A disliked track disappears from today's list and is never recommended to the listener again; liked tracks
+    are the playlist the clusters recommender extends. Safe to repeat. Raises ValueError for another kind.
+    """
+    if kind in (None, "", "clear"):
+        TrackReaction.objects.filter(user=user, track=track).delete()
+        return None
+    if kind not in TrackReaction.Kind.values:
+        raise ValueError(f"a reaction is like, dislike or clear, not {kind!r}")
+    reaction, _created = TrackReaction.objects.update_or_create(
+        user=user, track=track, defaults={"kind": kind, "created": timezone.now()}
+    )
+    return reaction
+
+
+# --- reads for the pages ---
+
+
+def today_latest(*, user: AbstractBaseUser, day: dt.date | None = None) -> TodayList | None:
+    """The listener's most recent list of the day (highest reroll), or None."""
+    day = day or timezone.localdate()
+    return TodayList.objects.filter(user=user, day=day).order_by("-reroll").first()
+
+
+def today_items(*, today_list: TodayList, user: AbstractBaseUser) -> list[TodayItem]:
+    """The list's songs in order, without tracks the listener disliked since or curators hid (two queries)."""
+    reactions = TrackReaction.objects.filter(user=user, track=OuterRef("track"))
+    credits = Prefetch("track__credits", queryset=TrackArtist.objects.select_related("artist").order_by("position"))
+    entries = (
+        TodayEntry.objects.filter(today_list=today_list, track__is_hidden=False)
+        .exclude(Exists(reactions.filter(kind=TrackReaction.Kind.DISLIKE)))
+        .annotate(liked=Exists(reactions.filter(kind=TrackReaction.Kind.LIKE)))
+        .select_related("track__album")
+        .prefetch_related(credits)
+        .order_by("position")
+    )
+    return [
+        TodayItem(entry=entry, track=entry.track, liked=entry.liked, is_new=_is_new(entry.track, today_list.day))
+        for entry in entries
+    ]
+
+
+# --- helpers ---
+
+
+def _list_create(*, user: AbstractBaseUser | int, day: dt.date, reroll: int) -> TodayList:
+    user_field = {"user_id": user} if isinstance(user, int) else {"user": user}
+    try:
+        with transaction.atomic():
+            return TodayList.objects.create(day=day, reroll=reroll, **user_field)
+    except IntegrityError:  # another request made it a moment ago
+        return TodayList.objects.get(day=day, reroll=reroll, **user_field)
+
+
+def _is_stuck(today_list: TodayList) -> bool:
+    """Waiting so long that its task was probably lost (a broker restart), or claimed by a worker that died."""
+    now = timezone.now()
+    if today_list.status == TodayList.Status.PENDING:
+        return today_list.created < now - ENQUEUE_AGAIN_AFTER
+    started = today_list.started
+    return today_list.status == TodayList.Status.RUNNING and started is not None and started < now - STALE_RUNNING
+
+
+def _enqueue(today_list_id: int) -> None:
+    from recommendations.tasks import compute_today_task
+
+    transaction.on_commit(lambda: compute_today_task.delay(today_list_id))
+
+
+def _list_fail(today_list: TodayList, message: str) -> str:
+    TodayList.objects.filter(pk=today_list.pk).update(
+        status=TodayList.Status.FAILED, error=message, finished=timezone.now()
+    )
+    return f"today list {today_list.pk}: failed ({message})"
+
+
+def _progress(today_list: TodayList, percent: int) -> None:
+    TodayList.objects.filter(pk=today_list.pk).update(progress=percent)
+
+
+def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
+    """The list's songs as (engine, track), new releases first. Raises ModelNotTrained without a content model."""
+    from filters.models import TasteProfile
+
+    taste = TasteProfile.objects.filter(user_id=today_list.user_id).first()
+    favourites = list(taste.favourite_tracks.values_list("pk", flat=True)) if taste else []
+    reactions = TrackReaction.objects.filter(user_id=today_list.user_id)
+    liked = list(reactions.filter(kind=TrackReaction.Kind.LIKE).values_list("track_id", flat=True))
+    disliked = list(reactions.filter(kind=TrackReaction.Kind.DISLIKE).values_list("track_id", flat=True))
+    # Songs of the day's earlier lists stay out, so a reroll brings new songs even from the deterministic clusters.
+    earlier = TodayEntry.objects.filter(
+        today_list__user_id=today_list.user_id, today_list__day=today_list.day, today_list__reroll__lt=today_list.reroll
+    ).values_list("track_id", flat=True)
+    excluded = [*disliked, *liked, *earlier]
+    _progress(today_list, 20)
+    content = recommend_content(
+        favourite_track_ids=favourites,
+        mood=(taste.mood if taste else "") or None,
+        speed=(taste.speed if taste else "") or None,
+        emotion=(taste.emotion if taste else "") or None,
+        k=2 * TODAY_SIZE,  # twice as many candidates, so new releases among them can go first
+        exclude_track_ids=excluded,
+        reroll_seed=_reroll_seed(today_list),
+    )
+    _progress(today_list, 55)
+    from_likes: list[RecommendedTrack] = []
+    if liked:
+        try:
+            from_likes = recommend_clusters(
+                playlist_track_ids=liked, k=TODAY_SIZE // 2, exclude_track_ids=excluded
+            ).tracks
+        except (ModelNotTrained, ArtifactUnavailable):
+            logger.warning("today list %s: no clusters model, content only", today_list.pk)
+    _progress(today_list, 80)
+    return _blend(content.tracks, from_likes, day=today_list.day, size=TODAY_SIZE)
+
+
+def _reroll_seed(today_list: TodayList) -> int:
+    """Fixed by day and reroll: the same list if computed again, another one tomorrow or after a reroll."""
+    return today_list.day.toordinal() * 100 + today_list.reroll
+
+
+def _blend(
+    content: Sequence[RecommendedTrack], from_likes: Sequence[RecommendedTrack], *, day: dt.date, size: int
+) -> list[tuple[str, RecommendedTrack]]:
+    """Likes-based songs and content songs taken in turns, new releases first; no track twice."""
+    seen: set[int] = set()
+    liked_part = _unique(from_likes, seen)[: size // 2]
+    seen = {item.track.pk for item in liked_part}
+    candidates = _unique(content, seen)
+    # New releases among the content candidates first, then the best of the rest, in the engine's order.
+    content_part = [item for item in candidates if _is_new(item.track, day)]
+    content_part += [item for item in candidates if not _is_new(item.track, day)]
+    content_part = content_part[: size - len(liked_part)]
+    turns: list[tuple[str, RecommendedTrack]] = []
+    for index in range(max(len(content_part), len(liked_part))):
+        turns += [("content", item) for item in content_part[index : index + 1]]
+        turns += [("clusters", item) for item in liked_part[index : index + 1]]
+    turns.sort(key=lambda pick: not _is_new(pick[1].track, day))  # stable: keeps the turns within each group
+    return turns
+
+
+def _unique(items: Iterable[RecommendedTrack], seen: set[int]) -> list[RecommendedTrack]:
+    kept = []
+    for item in items:
+        if item.track.pk not in seen:
+            seen.add(item.track.pk)
+            kept.append(item)
+    return kept
+
+
+def _is_new(track: Track, day: dt.date) -> bool:
+    released = track.album.release_date if track.album else None
+    return released is not None and day - dt.timedelta(days=NEW_RELEASE_DAYS) <= released <= day
+
+
+# --- saving to Spotify ---
+
+
+class SpotifySaveError(Exception):
+    """Saving the list as a Spotify playlist did not work; str(error) is a sentence for the listener."""
+
+
+def today_save_to_spotify(*, user: AbstractBaseUser, today_list: TodayList) -> str:
+    """Create a private playlist in the listener's Spotify with the list's songs that are on Spotify.
+
+    Returns the playlist's web URL (may be ""). Each call makes a new playlist. Raises SpotifySaveError when
+    the listener has no Spotify connection, no song is on Spotify, or Spotify refuses.
+    """
+    import requests
+    from django.utils.translation import gettext
+    from spotipy import SpotifyException
+
+    client = _spotify_client(user)
+    if client is None:
+        raise SpotifySaveError(gettext("Log in with Spotify to save playlists to your Spotify account."))
+    uris = [item.track.spotify_uri for item in today_items(today_list=today_list, user=user) if item.track.spotify_id]
+    if not uris:
+        raise SpotifySaveError(gettext("None of these songs is on Spotify (demo songs), so there is nothing to save."))
+    try:
+        playlist = client.current_user_playlist_create(
+            f"오늘의 노래 · {today_list.day.isoformat()}", public=False, description="Today's Song (오늘의 노래)"
+        )
+        client.playlist_add_items(playlist["id"], uris)
+    except (SpotifyException, requests.RequestException) as error:
+        logger.warning("saving today list %s to Spotify failed: %s", today_list.pk, getattr(error, "http_status", ""))
+        raise SpotifySaveError(gettext("Spotify did not accept the playlist. Please try again later.")) from None
+    return (playlist.get("external_urls") or {}).get("spotify", "")
+
+
+def _spotify_client(user: AbstractBaseUser):
+    try:
+        from accounts.services import spotify_client_for_user
+    except ImportError:  # accounts without Spotify support
+        return None
+    return spotify_client_for_user(user=user)

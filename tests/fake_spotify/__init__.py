@@ -1,0 +1,14 @@
+"""A fake Spotify Web API on 127.0.0.1 for tests and benchmarks; the real spotipy client talks to it."""
+from tests.fake_spotify.catalog import FakeCatalog, catalog_from_spotify_api_csv, small_catalog
+from tests.fake_spotify.server import CLIENT_ID, CLIENT_SECRET, FakeSpotify, Fault, Faults
+
+__all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "FakeCatalog",
+    "FakeSpotify",
+    "Fault",
+    "Faults",
+    "catalog_from_spotify_api_csv",
+    "small_catalog",
+]
