@@ -1,8 +1,202 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The home page and the listener's daily flow: loading screen, today's songs, likes, rerolls and playback."""
+from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from ingestion.models import Track
+from recommendations.models import TodayList, TrackReaction
 from recommendations.selectors import catalog_overview
+from recommendations.services.today import (
+    RerollLimitReached,
+    SpotifySaveError,
+    reaction_set,
+    today_items,
+    today_latest,
+    today_request,
+    today_save_to_spotify,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"overview": catalog_overview()})
+
+
+def _has_taste(user: AbstractBaseUser) -> bool:
+    from filters.models import TasteProfile
+
+    return TasteProfile.objects.filter(user=user, completed_at__isnull=False).exists()
+
+
+@never_cache
+@login_required
+def today_loading(request: HttpRequest) -> HttpResponse:
+    """Asks for today's list and waits for it: a progress bar that moves on by itself; a retry when it failed."""
+    if not _has_taste(request.user):
+        return redirect("filters:wizard")
+    latest = today_latest(user=request.user)
+    # A GET never retries a failed list by itself (that is the retry button's POST), but it re-enqueues a waiting one.
+    if request.method == "POST" or latest is None or latest.status != TodayList.Status.FAILED:
+        today_list = today_request(user=request.user)
+        today_list.refresh_from_db()  # tasks that ran in-process have already filled it
+        if request.method == "POST":
+            return redirect("recommendations:today-loading")
+    else:
+        today_list = latest
+    if today_list.status == TodayList.Status.READY:
+        return redirect("recommendations:today")
+    return render(request, "recommendations/today_loading.html", {"today_list": today_list})
+
+
+@never_cache
+@require_GET
+def today_status(request: HttpRequest) -> JsonResponse:
+    """The latest list's status and progress, for the loading screen's script."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("Log in to see your songs.")}, status=401)
+    latest = today_latest(user=request.user)
+    if latest is None:
+        return JsonResponse({"status": "missing", "progress": 0, "error": "", "next": ""})
+    return JsonResponse(
+        {
+            "status": latest.status,
+            "progress": latest.progress,
+            "error": _(latest.error) if latest.error else "",
+            "next": reverse("recommendations:today") if latest.status == TodayList.Status.READY else "",
+        }
+    )
+
+
+@never_cache
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    """Today's songs: the day's latest list, without what the listener disliked; playback and reactions."""
+    if not _has_taste(request.user):
+        return redirect("filters:wizard")
+    today_list = today_latest(user=request.user)
+    if today_list is None or today_list.status != TodayList.Status.READY:
+        return redirect("recommendations:today-loading")
+    items = today_items(today_list=today_list, user=request.user)
+    context = {
+        "today_list": today_list,
+        "items": items,
+        "removed": _removed_track(request),
+        "playback": _playback(request.user),
+        "spotify_api_url": settings.SPOTIFY_API_URL,
+        "saved_playlist_url": _saved_playlist_url(request),
+        "any_on_spotify": any(item.track.spotify_id for item in items),
+    }
+    return render(request, "recommendations/today.html", context)
+
+
+def _saved_playlist_url(request: HttpRequest) -> str:
+    url = request.session.pop("today_playlist_url", "")
+    return url if url.startswith("https://") else ""
+
+
+def _removed_track(request: HttpRequest) -> Track | None:
+    """The track just disliked (?removed=ID), for the "undo" line; only if it is still disliked."""
+    removed = request.GET.get("removed", "")
+    if not removed.isdigit():
+        return None
+    reaction = (
+        TrackReaction.objects.filter(user=request.user, track_id=int(removed), kind=TrackReaction.Kind.DISLIKE)
+        .select_related("track")
+        .first()
+    )
+    return reaction.track if reaction else None
+
+
+def _playback(user: AbstractBaseUser) -> dict:
+    """How this listener plays songs: the Web Playback SDK with a Premium Spotify login, else the embed player."""
+    try:
+        from accounts.services import spotify_access_token, spotify_is_premium
+    except ImportError:
+        return {"sdk": False}
+    try:
+        sdk = spotify_is_premium(user=user) and bool(spotify_access_token(user=user))
+    except Exception:  # Spotify down or the token revoked: the embed player still works
+        logger.warning("Spotify playback check failed for user %s", user.pk, exc_info=True)
+        sdk = False
+    return {"sdk": sdk}
+
+
+@never_cache
+@login_required
+@require_GET
+def player_token(request: HttpRequest) -> JsonResponse:
+    """A fresh Spotify access token for the Web Playback SDK (same-origin only, never cached)."""
+    try:
+        from accounts.services import spotify_access_token
+    except ImportError:
+        raise Http404 from None
+    token = spotify_access_token(user=request.user)
+    if not token:
+        return JsonResponse({"error": _("Log in with Spotify to play songs here.")}, status=404)
+    return JsonResponse({"access_token": token})
+
+
+@login_required
+@require_POST
+def today_reroll(request: HttpRequest) -> HttpResponse:
+    """Another list for today, as good as the first; the loading screen shows it when it is ready."""
+    try:
+        today_request(user=request.user, reroll=True)
+    except RerollLimitReached:
+        messages.warning(request, _("That's all the new lists for today. Come back tomorrow!"))
+        return redirect("recommendations:today")
+    return redirect("recommendations:today-loading")
+
+
+@login_required
+@require_POST
+def track_react(request: HttpRequest, track_id: int) -> HttpResponse:
+    """POST kind=like|dislike|clear for one track; JSON for scripts, else back to the page (`next`)."""
+    track = get_object_or_404(Track, pk=track_id)
+    kind = request.POST.get("kind", "")
+    try:
+        reaction_set(user=request.user, track=track, kind=kind)
+    except ValueError:
+        return JsonResponse({"error": _("Choose like, dislike or clear.")}, status=400)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"track": track.pk, "kind": kind if kind in TrackReaction.Kind.values else ""})
+    if kind == TrackReaction.Kind.LIKE:
+        messages.success(request, _("Liked “%(name)s”. Your next lists learn from it.") % {"name": track.name})
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(next_url)
+    today_url = reverse("recommendations:today")
+    if kind == TrackReaction.Kind.DISLIKE:
+        return redirect(f"{today_url}?removed={track.pk}")
+    return redirect(f"{today_url}#track-{track.pk}")
+
+
+@login_required
+@require_POST
+def today_save_playlist(request: HttpRequest) -> HttpResponse:
+    """Save today's songs as a private playlist in the listener's Spotify account."""
+    today_list = today_latest(user=request.user)
+    if today_list is None or today_list.status != TodayList.Status.READY:
+        return redirect("recommendations:today-loading")
+    try:
+        url = today_save_to_spotify(user=request.user, today_list=today_list)
+    except SpotifySaveError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Saved to your Spotify as a private playlist."))
+        if url:
+            request.session["today_playlist_url"] = url
+    return redirect("recommendations:today")

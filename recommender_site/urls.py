@@ -3,13 +3,22 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from recommendations import api, openapi
 from recommendations import views as recommendation_views
 
 urlpatterns = [
     path("", recommendation_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("api/", openapi.api_docs, name="api-docs"),
+    path("api/openapi.json", openapi.openapi_json, name="openapi-json"),
+    path("api/v1/recommendations/content", api.content_recommendations, name="api-content"),
+    path("api/v1/recommendations/clusters", api.cluster_recommendations, name="api-clusters"),
+    path("api/v1/recommendations/situation", api.situation_recommendations, name="api-situation"),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("taste/", include("filters.urls")),
+    path("", include("recommendations.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

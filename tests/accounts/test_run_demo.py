@@ -16,9 +16,17 @@ needs_seed_demo = pytest.mark.skipif(
 )
 
 
-def run_demo(*args: str) -> str:
+@pytest.fixture(autouse=True)
+def model_files_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path / "var"
+
+
+def run_demo(*args: str, train: bool = False) -> str:
+    """run_demo --no-serve; training (9 s on the demo catalog) only where a test is about it."""
     out = StringIO()
-    call_command("run_demo", "--no-serve", *args, stdout=out, stderr=StringIO())
+    flags = () if train else ("--no-train",)
+    call_command("run_demo", "--no-serve", *flags, *args, stdout=out, stderr=StringIO())
     return out.getvalue()
 
 
@@ -82,3 +90,17 @@ def test_site_url_points_a_local_browser_at_the_server(addrport, url):
 def test_bad_addrport_is_refused():
     with pytest.raises(CommandError, match="--addrport"):
         site_url("127.0.0.1:http")
+
+
+@needs_seed_demo
+@override_settings(DEBUG=True)
+def test_run_demo_trains_the_recommenders_once():
+    from recommendations.models import ModelVersion
+
+    first = run_demo(train=True)
+    second = run_demo(train=True)
+
+    assert "Training the recommenders" in first and "unchanged" in second
+    assert set(ModelVersion.objects.filter(is_active=True).values_list("engine", flat=True)) == {
+        "content", "clusters", "song2vec"
+    }

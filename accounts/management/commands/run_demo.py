@@ -1,7 +1,8 @@
 """`manage.py run_demo`: the one command that turns a fresh clone into a running site on a laptop.
 
-Migrates the database, loads the demo catalog (`seed_demo`), ensures the demo logins, prints them with the
-URLs, then serves on 127.0.0.1:8000. Refuses to run when DEBUG is off: the demo passwords are public.
+Migrates the database, loads the demo catalog (`seed_demo`), trains the recommenders, ensures the demo logins,
+prints them with the URLs, then serves on 127.0.0.1:8000. Refuses to run when DEBUG is off: the demo passwords
+are public.
 """
 import os
 
@@ -35,8 +36,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-serve", action="store_true", help="Do everything but start the server (for tests and scripts)."
         )
+        parser.add_argument(
+            "--no-train", action="store_true",
+            help="Skip training the recommenders (faster; the pages then say to run train_recommenders).",
+        )  # fmt: skip
 
-    def handle(self, *args: object, addrport: str, no_serve: bool, verbosity: int, **options: object) -> None:
+    def handle(
+        self, *args: object, addrport: str, no_serve: bool, no_train: bool, verbosity: int, **options: object
+    ) -> None:
         if not settings.DEBUG:
             raise CommandError(
                 "run_demo creates accounts with published passwords, so it only runs with DJANGO_DEBUG=true. "
@@ -46,13 +53,13 @@ class Command(BaseCommand):
         # runserver's autoreloader re-runs this command in a child process (RUN_MAIN=true) and again after each
         # code change: the parent has already prepared everything, so the child only serves.
         if no_serve or os.environ.get("RUN_MAIN") != "true":
-            self.prepare(verbosity=verbosity)
+            self.prepare(verbosity=verbosity, train=not no_train)
             logins = demo_logins_ensure()
             self.stdout.write(self.banner(url=url, logins=logins))
         if not no_serve:
             call_command("runserver", addrport, stdout=self.stdout, stderr=self.stderr)
 
-    def prepare(self, *, verbosity: int) -> None:
+    def prepare(self, *, verbosity: int, train: bool = True) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING("Migrating the database..."))
         # One line per migration is noise on a first run; `-v 2` shows them.
         call_command(
@@ -60,6 +67,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(self.style.MIGRATE_HEADING("Loading the demo catalog (seed_demo)..."))
         call_command("seed_demo", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+        if not train:
+            return
+        # Today's songs and the other pages need trained models; an unchanged catalog is skipped, so re-runs are quick.
+        self.stdout.write(self.style.MIGRATE_HEADING("Training the recommenders (train_recommenders)..."))
+        call_command("train_recommenders", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
 
     def banner(self, *, url: str, logins: list[DemoLogin]) -> str:
         rule = "=" * 72

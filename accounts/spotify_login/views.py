@@ -1,0 +1,39 @@
+from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.providers.base import ProviderException
+from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
+from allauth.socialaccount.providers.spotify.views import SpotifyOAuth2Adapter
+from django.conf import settings
+from django.http import HttpRequest
+
+from accounts.spotify_login import spotify_url
+
+
+class SpotifyLoginAdapter(SpotifyOAuth2Adapter):
+    """The OAuth2 code flow against SPOTIFY_ACCOUNTS_URL; the profile from SPOTIFY_API_URL's /me."""
+
+    @property
+    def authorize_url(self) -> str:  # type: ignore[override]
+        return spotify_url(settings.SPOTIFY_ACCOUNTS_URL, "authorize")
+
+    @property
+    def access_token_url(self) -> str:  # type: ignore[override]
+        return spotify_url(settings.SPOTIFY_ACCOUNTS_URL, "api/token")
+
+    @property
+    def profile_url(self) -> str:  # type: ignore[override]
+        return spotify_url(settings.SPOTIFY_API_URL, "me")
+
+    def complete_login(self, request: HttpRequest, app, token, **kwargs):
+        with get_adapter().get_requests_session() as session:
+            response = session.get(self.profile_url, headers={"Authorization": f"Bearer {token.token}"})
+        # A development-mode app answers 403 for listeners not added to it in Spotify's dashboard.
+        if response.status_code != 200:
+            raise ProviderException(f"Spotify answered {response.status_code} for the profile")
+        profile = response.json()
+        if not isinstance(profile, dict) or not profile.get("id"):
+            raise ProviderException("Spotify's profile has no id")
+        return self.get_provider().sociallogin_from_response(request, profile)
+
+
+oauth2_login = OAuth2LoginView.adapter_view(SpotifyLoginAdapter)
+oauth2_callback = OAuth2CallbackView.adapter_view(SpotifyLoginAdapter)

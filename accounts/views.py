@@ -1,0 +1,54 @@
+from allauth.socialaccount.models import SocialAccount
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.forms import ApiTokenForm
+from accounts.models import ApiToken
+from accounts.services import (
+    ApiTokenLimitReached,
+    api_token_create,
+    api_token_revoke,
+    spotify_is_premium,
+    spotify_login_enabled,
+)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The listener's account: Spotify connection, password and email links, API tokens."""
+    spotify_account = SocialAccount.objects.filter(user=request.user, provider="spotify").first()
+    context = {
+        "spotify_account": spotify_account,
+        "spotify_name": (spotify_account.extra_data or {}).get("display_name") if spotify_account else None,
+        "spotify_premium": spotify_is_premium(user=request.user) if spotify_account else False,
+        "spotify_on": spotify_login_enabled(),
+        "api_tokens": ApiToken.objects.filter(user=request.user),
+        "token_form": ApiTokenForm(),
+        "new_api_key": request.session.pop("new_api_key", None),
+    }
+    return render(request, "account/profile.html", context)
+
+
+@login_required
+@require_POST
+def api_token_new(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            # Shown once on the next page (POST-redirect-GET), never stored in clear.
+            request.session["new_api_key"] = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        except ApiTokenLimitReached:
+            messages.error(request, _("You have the most API tokens allowed. Revoke one you no longer use first."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def api_token_delete(request: HttpRequest, token_id: int) -> HttpResponse:
+    if api_token_revoke(user=request.user, token_id=token_id):
+        messages.success(request, _("The API token is revoked."))
+    return redirect("accounts:profile")

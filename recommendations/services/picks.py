@@ -1,0 +1,142 @@
+"""Playlist picks: which playlists a listener can choose from, and their tracks as catalog ids.
+
+Sources, as keys that round-trip through a URL:
+
+- `liked`: the listener's liked songs (always offered);
+- `playlist:<pk>`: a playlist in the catalog (imported from files, the demo's situation playlists);
+- `spotify-saved` and `spotify:<playlist id>`: the listener's Spotify saved tracks and playlists, read with
+  their own token (only when they logged in with Spotify). Their tracks count only where the catalog has them
+  (by Spotify id); the page says how many matched.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+
+from ingestion.models import Playlist, Track
+
+logger = logging.getLogger(__name__)
+
+SPOTIFY_PLAYLISTS_SHOWN = 50
+SPOTIFY_TRACKS_READ = 500  # per playlist: clusters need the shape of a taste, not every track
+SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+
+
+class PlaylistSourceError(Exception):
+    """A source the listener cannot use (unknown, not theirs, Spotify unreachable); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class PlaylistSource:
+    key: str
+    label: str
+    tracks: int | None  # None: unknown until read
+
+
+@dataclass(frozen=True)
+class SourceTracks:
+    source: PlaylistSource
+    track_ids: list[int]  # catalog ids, playlist order, repeats removed
+    read: int  # tracks the source holds (or the first SPOTIFY_TRACKS_READ)
+
+    @property
+    def unmatched(self) -> int:
+        return self.read - len(self.track_ids)
+
+
+def playlist_sources(*, user: User) -> list[PlaylistSource]:
+    """The liked songs, then the listener's Spotify saved tracks and playlists if they use Spotify."""
+    sources = [PlaylistSource("liked", _("Songs you liked"), len(liked_track_ids(user=user)))]
+    client = _spotify_client(user)
+    if client is None:
+        return sources
+    try:
+        saved = client.current_user_saved_tracks(limit=1)
+        sources.append(PlaylistSource("spotify-saved", _("Your saved tracks on Spotify"), saved.get("total")))
+        playlists = client.current_user_playlists(limit=SPOTIFY_PLAYLISTS_SHOWN)
+        for item in playlists.get("items") or []:
+            if item and SPOTIFY_ID.match(item.get("id") or ""):
+                total = (item.get("tracks") or item.get("items") or {}).get("total")
+                sources.append(PlaylistSource(f"spotify:{item['id']}", item.get("name") or item["id"], total))
+    except Exception:  # spotipy raises many kinds; the page still works with the other sources
+        logger.warning("user %s: reading Spotify playlists failed", user.pk, exc_info=True)
+    return sources
+
+
+def source_tracks(*, user: User, key: str) -> SourceTracks:
+    """The tracks of one source as catalog ids. Raises PlaylistSourceError with a message for the listener."""
+    if key == "liked":
+        ids = liked_track_ids(user=user)
+        return SourceTracks(PlaylistSource(key, _("Songs you liked"), len(ids)), ids, len(ids))
+    if key.startswith("playlist:") and key.removeprefix("playlist:").isdigit():
+        playlist = Playlist.objects.filter(pk=int(key.removeprefix("playlist:"))).first()
+        if playlist is None:
+            raise PlaylistSourceError(_("That playlist does not exist (any more)."))
+        ids = _unique(list(playlist.entries.order_by("position").values_list("track_id", flat=True)))
+        return SourceTracks(PlaylistSource(key, playlist.name, len(ids)), ids, len(ids))
+    if key == "spotify-saved" or (key.startswith("spotify:") and SPOTIFY_ID.match(key.removeprefix("spotify:"))):
+        return _spotify_source_tracks(user, key)
+    raise PlaylistSourceError(_("Choose one of the playlists below."))
+
+
+def catalog_playlists_matching(query: str, limit: int = 20) -> QuerySet[Playlist]:
+    """Catalog playlists whose name contains the query (case-insensitive), biggest first, with track counts."""
+    playlists = Playlist.objects.annotate(track_count=Count("entries")).filter(track_count__gt=0)
+    if query.strip():
+        playlists = playlists.filter(name__icontains=query.strip())
+    return playlists.order_by("-track_count", "name")[:limit]
+
+
+def liked_track_ids(*, user: User) -> list[int]:
+    """The listener's liked tracks, most recent first."""
+    from recommendations.models import TrackReaction
+
+    likes = TrackReaction.objects.filter(user=user, kind=TrackReaction.Kind.LIKE).order_by("-created", "-pk")
+    return list(likes.values_list("track_id", flat=True))
+
+
+def _spotify_source_tracks(user: User, key: str) -> SourceTracks:
+    client = _spotify_client(user)
+    if client is None:
+        raise PlaylistSourceError(_("Log in with Spotify to use your Spotify playlists."))
+    try:
+        if key == "spotify-saved":
+            label = _("Your saved tracks on Spotify")
+            spotify_ids = _read_pages(client, client.current_user_saved_tracks(limit=50))
+        else:
+            playlist_id = key.removeprefix("spotify:")
+            label = (client.playlist(playlist_id, fields="name") or {}).get("name") or playlist_id
+            spotify_ids = _read_pages(client, client.playlist_items(playlist_id, limit=100))
+    except Exception:
+        logger.warning("user %s: reading Spotify source %s failed", user.pk, key, exc_info=True)
+        raise PlaylistSourceError(_("Spotify did not answer; try again in a minute.")) from None
+    by_spotify_id = dict(Track.objects.filter(spotify_id__in=spotify_ids).values_list("spotify_id", "pk"))
+    ids = _unique([by_spotify_id[sid] for sid in spotify_ids if sid in by_spotify_id])
+    return SourceTracks(PlaylistSource(key, label, len(spotify_ids)), ids, len(spotify_ids))
+
+
+def _read_pages(client, page: dict | None) -> list[str]:
+    """Spotify track ids from a paged list of {"track": {...}} items, up to SPOTIFY_TRACKS_READ."""
+    spotify_ids: list[str] = []
+    while page and len(spotify_ids) < SPOTIFY_TRACKS_READ:
+        for item in page.get("items") or []:
+            track = (item or {}).get("track") or (item or {}).get("item") or {}
+            if SPOTIFY_ID.match(track.get("id") or ""):
+                spotify_ids.append(track["id"])
+        page = client.next(page) if page.get("next") else None
+    return spotify_ids[:SPOTIFY_TRACKS_READ]
+
+
+def _spotify_client(user: User):
+    from accounts.services import spotify_client_for_user  # accounts owns tokens
+
+    return spotify_client_for_user(user=user)
+
+
+def _unique(ids: list[int]) -> list[int]:
+    return list(dict.fromkeys(ids))
