@@ -7,7 +7,7 @@ from celery import shared_task
 
 from recommendations.services import NothingToTrainOn, TrainingFailed, recommender_train
 from recommendations.services.rebuilds import (
-    CATALOG_ENGINES,
+    CATALOG_REBUILD,
     PLAYLIST_ENGINES,
     RebuildKind,
     dataset_rebuild,
@@ -40,7 +40,7 @@ def rebuild_if_dirty_task() -> str:
 @shared_task
 def rebuild_nightly_task(force: bool = False) -> str:
     """Rebuild content + clusters, dirty or not (engines whose data is unchanged are skipped unless `force`)."""
-    return str(dataset_rebuild(kind=RebuildKind.NIGHTLY, engines=CATALOG_ENGINES, force=force))
+    return str(dataset_rebuild(kind=RebuildKind.NIGHTLY, engines=CATALOG_REBUILD, force=force))
 
 
 @shared_task

@@ -74,6 +74,22 @@ class PlaylistIndex:
             track_playlists=owner[order],
         )
 
+    def remapped(self, new_row_of: np.ndarray, n_tracks: int) -> PlaylistIndex:
+        """The same playlists over a larger track numbering: old row r becomes new_row_of[r].
+
+        `new_row_of` must be increasing (rows keep their order, as when track ids are merged in id order), so each
+        track's playlists stay in order and only the track offsets need recounting.
+        """
+        playlist_tracks = np.asarray(new_row_of, dtype=np.int64)[self.playlist_tracks].astype(np.int32)
+        track_indptr = np.zeros(n_tracks + 1, dtype=np.int64)
+        np.cumsum(np.bincount(playlist_tracks, minlength=n_tracks), out=track_indptr[1:])
+        return PlaylistIndex(
+            playlist_indptr=np.asarray(self.playlist_indptr),
+            playlist_tracks=playlist_tracks,
+            track_indptr=track_indptr,
+            track_playlists=np.asarray(self.track_playlists),
+        )
+
     def tracks_of(self, playlist: int) -> np.ndarray:
         return self.playlist_tracks[self.playlist_indptr[playlist] : self.playlist_indptr[playlist + 1]]
 

@@ -257,6 +257,46 @@ class Song2VecEngine:
             stats={"train_seconds": round(seconds, 2), "playlists": len(playlists)},
         )
 
+    def with_catalog(self, catalog: CatalogSnapshot) -> Song2VecEngine:
+        """The trained model fitted to today's catalog without retraining Word2Vec (seconds, not minutes).
+
+        Tracks added since (new releases) are placed by their content; tracks placed by content before are placed
+        again (their genres or features may have changed); tracks placed by playlists keep their vectors, so the
+        playlists' own vectors do not change. Hidden flags and artist names come from `catalog`. Tracks the model
+        knew that `catalog` lacks stay (they are in playlists); callers drop deleted tracks when showing them.
+        """
+        track_ids = np.union1d(self.track_ids, catalog.track_ids)
+        new_row_of = rows_for_ids(track_ids, self.track_ids)  # increasing: union1d keeps the ids' order
+        by_playlists = np.asarray(self.placement) == PLACED_BY_PLAYLISTS
+        vectors = np.zeros((len(track_ids), self.vectors.shape[1]), dtype=np.float32)
+        placement = np.full(len(track_ids), NOT_PLACED, dtype=np.int8)
+        vectors[new_row_of[by_playlists]] = np.asarray(self.vectors)[by_playlists]
+        placement[new_row_of[by_playlists]] = PLACED_BY_PLAYLISTS
+        catalog_rows = rows_for_ids(track_ids, catalog.track_ids)
+        _place_by_content(vectors, placement, catalog, catalog_rows)
+        playlists = self.playlists.remapped(new_row_of, len(track_ids))
+        prior = np.log1p(playlists.track_counts).astype(np.float32)
+        prior[placement == PLACED_BY_CONTENT] = np.float32(np.log1p(1.0))
+        artist_names = [""] * len(track_ids)
+        for row, name in zip(catalog_rows.tolist(), catalog.artist_names, strict=True):
+            artist_names[row] = name
+        placed_again = int(np.count_nonzero(placement == PLACED_BY_CONTENT))
+        return Song2VecEngine(
+            track_ids=track_ids,
+            vectors=vectors,
+            placement=placement,
+            prior=prior,
+            hidden_rows=np.sort(catalog_rows[catalog.hidden]).astype(np.int32),
+            playlists=playlists,
+            playlist_vectors=np.asarray(self.playlist_vectors),
+            playlist_names={name: np.asarray(array) for name, array in self.playlist_names.items()},
+            titles=self.titles,
+            artists=ArtistIndex.build(artist_names),
+            params=self.params,
+            weights=self.weights,
+            stats={**self.stats, "placed_by_content_without_retraining": placed_again},
+        )
+
     def save(self, directory: Path) -> None:
         arrays = {
             "track_ids": self.track_ids,

@@ -35,13 +35,23 @@ from django.utils import timezone
 
 from recommendations.artifacts import installed_engines
 from recommendations.models import DatasetState, ModelVersion, RebuildLease
-from recommendations.services.training import NothingToTrainOn, TrainingFailed, recommender_train, training_data_read
+from recommendations.services.training import (
+    NothingToTrainOn,
+    TrainingFailed,
+    recommender_train,
+    song2vec_refit,
+    training_data_read,
+)
 
 logger = logging.getLogger(__name__)
 
 REASON_MAX_LENGTH = 200
 REBUILD_LEASE = "rebuild"
 CATALOG_ENGINES = (ModelVersion.Engine.CONTENT.value, ModelVersion.Engine.CLUSTERS.value)  # rebuilt on changes
+# Not an engine of its own: the active Song2Vec fitted to the new catalog without retraining (new tracks placed by
+# content), part of every catalog rebuild; a no-op until Song2Vec has been trained once.
+SONG2VEC_REFIT = "song2vec-refit"
+CATALOG_REBUILD = (*CATALOG_ENGINES, SONG2VEC_REFIT)
 PLAYLIST_ENGINES = (ModelVersion.Engine.SONG2VEC.value,)  # retrained weekly: Word2Vec is the slow one
 
 
@@ -203,7 +213,7 @@ def dataset_rebuild_if_dirty(*, now: datetime | None = None) -> RebuildOutcome:
     if state.last_rebuild_started_at and now < state.last_rebuild_started_at + interval:
         next_at = state.last_rebuild_started_at + interval
         return RebuildOutcome(RebuildKind.CHANGES, "debounced", detail=f"next rebuild after {next_at:%H:%M:%S}")
-    return _rebuild(kind=RebuildKind.CHANGES, engines=CATALOG_ENGINES, only_if_dirty=True)
+    return _rebuild(kind=RebuildKind.CHANGES, engines=CATALOG_REBUILD, only_if_dirty=True)
 
 
 def dataset_rebuild(*, kind: str, engines: Sequence[str], force: bool = False) -> RebuildOutcome:
@@ -234,12 +244,22 @@ def _rebuild(*, kind: str, engines: Sequence[str], force: bool = False, only_if_
 
 def _train(*, kind: str, engines: Sequence[str], force: bool) -> RebuildOutcome:
     """Train each installed engine of `engines` on one read of the catalog; failures are recorded per engine."""
-    engines = [engine for engine in engines if engine in installed_engines()]
+    installed = installed_engines()
+    song2vec = ModelVersion.Engine.SONG2VEC.value
+    refit = (
+        SONG2VEC_REFIT in engines
+        and song2vec in installed
+        and ModelVersion.objects.filter(engine=song2vec, is_active=True).exists()  # else: the weekly run trains it
+    )
+    engines = [engine for engine in engines if engine in installed] + ([SONG2VEC_REFIT] if refit else [])
     outcome = RebuildOutcome(kind, "rebuilt")
-    data = training_data_read(engines=engines)
+    data = training_data_read(engines=[engine for engine in engines if engine != SONG2VEC_REFIT])
     for engine in engines:
         try:
-            version = recommender_train(engine=engine, force=force, data=data)
+            if engine == SONG2VEC_REFIT:
+                version = song2vec_refit(data=data)
+            else:
+                version = recommender_train(engine=engine, force=force, data=data)
         except NothingToTrainOn as error:
             outcome.engines[engine] = f"nothing to train on ({error})"
         except TrainingFailed as error:

@@ -17,7 +17,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -30,7 +30,14 @@ from django.db.models import Max
 from django.utils import timezone
 from tqdm import tqdm
 
-from recommendations.artifacts import EngineSpec, artifact_delete, artifact_prefix, artifact_upload, engine_spec
+from recommendations.artifacts import (
+    EngineSpec,
+    active_model,
+    artifact_delete,
+    artifact_prefix,
+    artifact_upload,
+    engine_spec,
+)
 from recommendations.engines.features import ARTIFACT_FORMAT, CatalogSnapshot
 from recommendations.models import ModelVersion
 from recommendations.selectors import catalog_snapshot, training_playlists
@@ -150,6 +157,38 @@ def recommender_train(
     return version
 
 
+def song2vec_refit(*, data: TrainingData | None = None) -> ModelVersion | None:
+    """Fit the active Song2Vec version to today's catalog without retraining Word2Vec, as a new active version.
+
+    Tracks added since (new releases) get a place in the vector space from their content, and hidden flags are
+    refreshed; the playlists' vectors stay as trained (`Song2VecEngine.with_catalog`). Seconds instead of the
+    minutes of a retrain, so the change-triggered rebuild can do it; the weekly retrain learns from new playlists.
+    Returns None when no Song2Vec version is active or the catalog is the one the active version was fitted to.
+    Raises TrainingFailed like `recommender_train` (the previous version stays active). Safe to re-run.
+    """
+    spec = engine_spec(ModelVersion.Engine.SONG2VEC)
+    active = ModelVersion.objects.filter(engine=spec.name, is_active=True).first()
+    if active is None:
+        return None
+    data = data or TrainingData.read(with_playlists=False)
+    if len(data.catalog) == 0:
+        return None
+    trained_on = active.params.get("refit_of", active.data_hash)  # the Word2Vec training these vectors came from
+    params = {**{k: v for k, v in active.params.items() if k != "refit_of"}, "refit_of": trained_on}
+    digest = hashlib.sha256(json.dumps({"engine": spec.name, "params": params}, sort_keys=True).encode())
+    digest.update(data.catalog_digest)
+    data_hash = digest.hexdigest()
+    if active.data_hash == data_hash:
+        return None
+    model_versions_fail_abandoned(engine=spec.name)
+    base = active_model(spec.name).engine
+    version = _version_create(engine=spec.name, data_hash=data_hash, params=params, catalog_read_at=data.read_at)
+    metrics = _build_or_fail(spec, version, data, False, fit=lambda: base.with_catalog(data.catalog))
+    version = _version_finish(version, metrics)
+    model_versions_retire(engine=spec.name)
+    return version
+
+
 def _check_enough_data(spec: EngineSpec, data: TrainingData) -> None:
     """NothingToTrainOn for an empty catalog, or no playlists for an engine fitted on them."""
     if len(data.catalog) == 0:
@@ -179,11 +218,13 @@ def _version_create(*, engine: str, data_hash: str, params: dict, catalog_read_a
     raise AssertionError("unreachable")
 
 
-def _build_or_fail(spec: EngineSpec, version: ModelVersion, data: TrainingData, progress: bool) -> dict[str, Any]:
+def _build_or_fail(
+    spec: EngineSpec, version: ModelVersion, data: TrainingData, progress: bool, fit: Callable[[], Any] | None = None
+) -> dict[str, Any]:
     """The build's metrics; on any error the version is marked failed (its stored files removed) first."""
     _builds_in_progress.add(version.pk)
     try:
-        return _build(spec, version, data, progress)
+        return _build(spec, version, data, progress, fit)
     except Exception as error:
         _version_fail(version, f"{type(error).__name__}: {error}")
         raise TrainingFailed(version, str(error) or type(error).__name__) from error
@@ -194,10 +235,12 @@ def _build_or_fail(spec: EngineSpec, version: ModelVersion, data: TrainingData, 
         _builds_in_progress.discard(version.pk)
 
 
-def _build(spec: EngineSpec, version: ModelVersion, data: TrainingData, progress: bool) -> dict[str, Any]:
-    """Fit, save to a local temp folder, upload; returns the metrics."""
+def _build(
+    spec: EngineSpec, version: ModelVersion, data: TrainingData, progress: bool, fit: Callable[[], Any] | None
+) -> dict[str, Any]:
+    """Fit (or `fit()`), save to a local temp folder, upload; returns the metrics."""
     started = time.perf_counter()
-    model = _fit(spec, version.params, data, progress)
+    model = fit() if fit is not None else _fit(spec, version.params, data, progress)
     fitted = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"train-{spec.name}-") as temporary:
         folder = Path(temporary) / "artifact"

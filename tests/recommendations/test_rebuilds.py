@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from celery.schedules import crontab, schedule
 from django.conf import settings as django_settings
@@ -20,7 +21,7 @@ from django.utils import timezone
 from ingestion.models import Track
 from ingestion.services.imports import import_paths
 from recommendations.models import DatasetState, ModelVersion, RebuildLease
-from recommendations.services import rebuilds
+from recommendations.services import rebuilds, recommender_train
 from recommendations.services.rebuilds import (
     REBUILD_LEASE,
     dataset_mark_dirty,
@@ -242,12 +243,39 @@ def test_failed_rebuild_keeps_the_dataset_dirty_and_the_previous_version_active(
     assert dataset_state().is_dirty
 
 
-def test_song2vec_is_not_part_of_the_change_triggered_rebuild(model_storage, catalog):
+def test_song2vec_is_left_to_the_weekly_run_until_it_is_trained(model_storage, catalog):
     dataset_mark_dirty(reason="import")
 
     outcome = dataset_rebuild_if_dirty()
 
     assert set(outcome.engines) == CATALOG_ENGINES
+
+
+def test_change_triggered_rebuild_places_new_tracks_in_song2vec_without_retraining(model_storage, catalog, settings):
+    from recommendations.artifacts import active_model
+    from recommendations.engines.song2vec import PLACED_BY_CONTENT
+    from tests.factories import ArtistFactory, PlaylistFactory, TrackFactory
+
+    pop = ArtistFactory(genres=["k-pop"])
+    more = [TrackFactory(artists=[pop], energy=0.5 + i / 10, valence=0.5) for i in range(4)]
+    PlaylistFactory(name="party", tracks=[*catalog[1::2], *more])  # 12 placed tracks: enough to place by content
+    PlaylistFactory(name="rock night", tracks=catalog[0::2])
+    settings.RECOMMENDER_RELOAD_CHECK_SECONDS = 0
+    trained = recommender_train(engine="song2vec")
+    trained_playlist_vectors = np.array(active_model("song2vec").engine.playlist_vectors)
+    new_release = TrackFactory(artists=[ArtistFactory(genres=["k-pop"])], energy=0.9, valence=0.2)
+    dataset_mark_dirty(reason="crawl")
+
+    outcome = dataset_rebuild_if_dirty()
+    again = rebuilds.dataset_rebuild(kind="nightly", engines=rebuilds.CATALOG_REBUILD)
+
+    refit = ModelVersion.objects.get(engine="song2vec", is_active=True)
+    assert outcome.engines["song2vec-refit"] == "v2 ready" and again.engines["song2vec-refit"] == "unchanged"
+    assert refit.params["refit_of"] == trained.data_hash
+    engine = active_model("song2vec").engine
+    row = int(np.searchsorted(engine.track_ids, new_release.pk))
+    assert engine.track_ids[row] == new_release.pk and engine.placement[row] == PLACED_BY_CONTENT
+    assert np.allclose(engine.playlist_vectors, trained_playlist_vectors)  # Word2Vec was not retrained
 
 
 def test_nightly_rebuild_runs_on_a_clean_dataset_and_skips_unchanged_engines(rebuilt_catalog):

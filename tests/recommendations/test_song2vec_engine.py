@@ -104,6 +104,38 @@ def test_a_track_in_no_playlist_is_placed_by_content_near_its_look_alikes(engine
     assert new_folk.reason == "close to your tracks; new: placed by its genres and sound"
 
 
+def test_refitting_to_the_same_catalog_changes_no_answer(engine):
+    again = engine.with_catalog(tiny_catalog())
+
+    assert again.track_ids.tolist() == engine.track_ids.tolist()
+    assert np.allclose(again.vectors, engine.vectors) and again.placement.tolist() == engine.placement.tolist()
+    for query in ({"seed_ids": [1, 2, 3]}, {"situation": "study"}, {"situation": "코딩할 때"}):
+        assert full_ranking(again, **query) == full_ranking(engine, **query)
+
+
+def test_new_releases_join_without_retraining_and_keep_the_old_rows_working(engine):
+    """Ids below and above the model's own (row numbers shift) with content, and a newly hidden track."""
+    catalog = tiny_catalog()
+    newer = CatalogSnapshot(
+        track_ids=np.concatenate([[0], catalog.track_ids, [900]]),
+        features=np.vstack([[UPBEAT], catalog.features, [CALM]]),
+        genres=[["edm"], *catalog.genres, ["folk"]],
+        artist_names=["Early EDM", *catalog.artist_names, "Late Folk"],
+        hidden=np.concatenate([[False], [pk in (HIDDEN, 7) for pk in catalog.track_ids.tolist()], [False]]),
+    )
+
+    refitted = engine.with_catalog(newer)
+
+    placement = dict(zip(refitted.track_ids.tolist(), refitted.placement.tolist(), strict=True))
+    assert placement[0] == placement[900] == PLACED_BY_CONTENT and placement[1] == PLACED_BY_PLAYLISTS
+    ranking = full_ranking(refitted, seed_ids=[1, 2, 3])
+    assert ranking.index(900) < min(ranking.index(track) for track in GROUP_B) < ranking.index(0)
+    assert 7 not in ranking and HIDDEN not in ranking
+    assert set(ids(refitted.recommend(seed_ids=[101, 102], k=10))) <= set(GROUP_B) | {0, NEW_EDM}
+    by_artist = refitted.recommend(situation="songs by Late Folk", k=5)
+    assert by_artist.artists == ["late folk"] and 900 in ids(by_artist)  # the artist index knows new names
+
+
 def test_unknown_seeds_fall_back_to_popular_tracks(engine):
     answer = engine.recommend(seed_ids=[999_999], k=3)
 
