@@ -17,6 +17,8 @@ from django.http import HttpRequest, JsonResponse
 from ingestion.models import Playlist, Track
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.engines.content import Emotion, Mood, Speed
+from recommendations.models import TrackReaction
+from recommendations.selectors import reacted_track_ids
 from recommendations.services import (
     ClusterRecommendations,
     Recommendations,
@@ -199,11 +201,7 @@ def api_user(request: HttpRequest) -> User:
 
 
 def disliked_track_ids(user: User) -> list[int]:
-    from recommendations.models import TrackReaction
-
-    return list(
-        TrackReaction.objects.filter(user=user, kind=TrackReaction.Kind.DISLIKE).values_list("track_id", flat=True)
-    )
+    return reacted_track_ids(user_id=user.pk, kind=TrackReaction.Kind.DISLIKE)
 
 
 def recommendations_json(found: Recommendations) -> dict[str, Any]:

@@ -144,3 +144,11 @@ def training_playlists() -> list[tuple[str, list[int]]]:
     if current_tracks:
         playlists.append((names.get(current_id, ""), current_tracks))
     return playlists
+
+
+def reacted_track_ids(*, user_id: int, kind: str) -> list[int]:
+    """The tracks a listener liked or disliked (`TrackReaction.Kind`), most recent first."""
+    from recommendations.models import TrackReaction
+
+    reactions = TrackReaction.objects.filter(user_id=user_id, kind=kind).order_by("-created", "-pk")
+    return list(reactions.values_list("track_id", flat=True))

@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
+from recommendations.models import TrackReaction
+from recommendations.selectors import reacted_track_ids
 from recommendations.services import recommend_clusters, recommend_situation
 from recommendations.services.picks import (
     PlaylistSourceError,
@@ -71,9 +73,7 @@ def playlist_picks(request: HttpRequest) -> HttpResponse:
 def _disliked(request: HttpRequest) -> list[int]:
     if not request.user.is_authenticated:
         return []
-    from recommendations.api import disliked_track_ids
-
-    return disliked_track_ids(request.user)
+    return reacted_track_ids(user_id=request.user.pk, kind=TrackReaction.Kind.DISLIKE)
 
 
 def _cluster_rows(answer) -> list[dict]:

@@ -19,6 +19,7 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from ingestion.models import Playlist, Track
+from recommendations.selectors import reacted_track_ids
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +97,7 @@ def liked_track_ids(*, user: User) -> list[int]:
     """The listener's liked tracks, most recent first."""
     from recommendations.models import TrackReaction
 
-    likes = TrackReaction.objects.filter(user=user, kind=TrackReaction.Kind.LIKE).order_by("-created", "-pk")
-    return list(likes.values_list("track_id", flat=True))
+    return reacted_track_ids(user_id=user.pk, kind=TrackReaction.Kind.LIKE)
 
 
 def _spotify_source_tracks(user: User, key: str) -> SourceTracks:
