@@ -27,13 +27,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def browser_page(live_server, monkeypatch):
+def browser_page(live_server, demo_site, monkeypatch):
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail("CI needs Debian's chromium at /usr/bin/chromium: run scripts/install-system-packages")
         pytest.skip("Debian's chromium is not installed (scripts/install-system-packages installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls below are still synchronous.
+    # Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls (the database
+    # teardown of this test) while one runs; they are still synchronous, so allow them.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     blocked: list[str] = []
@@ -63,7 +64,9 @@ def demo_site(settings, tmp_path):
     forget_loaded_engines()
     call_command("seed_demo", verbosity=0)
     call_command("train_recommenders", verbosity=0)
-    yield
+    # Read here, before the browser starts: under Playwright's sync API the test body runs in a greenlet whose
+    # database connection Django would never close (and PostgreSQL could not drop the test database).
+    yield Track.objects.filter(is_demo=True).order_by("pk").values_list("name", flat=True).first()
     forget_loaded_engines()
 
 
@@ -77,7 +80,7 @@ def card_titles(page) -> list[str]:
 
 def test_new_listener_signs_up_picks_a_taste_and_gets_todays_songs(browser_page, demo_site):
     page, site, blocked = browser_page
-    favourite = Track.objects.filter(is_demo=True).order_by("pk").first()
+    favourite = demo_site  # the first demo track's title
 
     # Sign up with a local account.
     page.goto(f"{site}/accounts/signup/")
@@ -91,7 +94,7 @@ def test_new_listener_signs_up_picks_a_taste_and_gets_todays_songs(browser_page,
 
     # Wizard, step 1: search-as-you-type for a favourite song.
     page.goto(f"{site}/taste/")
-    page.fill("#track-search", favourite.name[:6])
+    page.fill("#track-search", favourite[:6])
     page.locator("#search-results button[name=add]").first.wait_for()
     shoot(page, "02-wizard-song")
     page.locator("#search-results button[name=add]").first.click()
