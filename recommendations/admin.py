@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from recommendations.artifacts import installed_engines
-from recommendations.models import DatasetState, ModelVersion, RebuildLease
+from recommendations.models import DatasetState, ModelVersion, OfflineEvaluation, RebuildLease
 from recommendations.services import model_version_activate
 from recommendations.services.rebuilds import REBUILD_LEASE
 from recommendations.tasks import train_recommenders_task
@@ -151,3 +151,41 @@ class DatasetStateAdmin(admin.ModelAdmin):
         if lease is None or not lease.is_held():
             return "free"
         return f"held by {lease.holder} until {timezone.localtime(lease.expires_at):%Y-%m-%d %H:%M:%S}"
+
+
+@admin.register(OfflineEvaluation)
+class OfflineEvaluationAdmin(admin.ModelAdmin):
+    """`evaluate --record` runs, read-only: overall R-precision in the list, every category in the detail."""
+
+    list_display = ("created_at", "playlists_path", "song2vec_r_precision", "popularity_r_precision", "held_out")
+    readonly_fields = ("created_at", "playlists_path", "song2vec_r_precision", "popularity_r_precision", "scores")
+    exclude = ("report",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made by `manage.py evaluate --record`
+
+    def has_change_permission(self, request: HttpRequest, obj: OfflineEvaluation | None = None) -> bool:
+        return False
+
+    @admin.display(description="held out")
+    def held_out(self, evaluation: OfflineEvaluation) -> int:
+        return evaluation.report.get("protocol", {}).get("test_playlists", 0)
+
+    @admin.display(description="R-precision / NDCG / clicks per category")
+    def scores(self, evaluation: OfflineEvaluation) -> str:
+        methods = evaluation.report.get("methods", {})
+        categories = list(next(iter(methods.values()), {}).get("categories", {}))
+        names = format_html_join("", "<th>{}</th>", ((method,) for method in methods))
+        header = format_html("<tr><th>category</th>{}</tr>", names)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td>{}</tr>",
+            (
+                (category, format_html_join("", "<td>{} / {} / {}</td>", (
+                    (row["r_precision"], row["ndcg"], row["clicks"])
+                    for row in (methods[m]["categories"][category] for m in methods)
+                )))
+                for category in categories
+            ),
+        )  # fmt: skip
+        return format_html("<table>{}{}</table>", header, rows)

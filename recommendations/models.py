@@ -208,3 +208,19 @@ class TrackReaction(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} {self.kind}s track {self.track_id}"
+
+
+class OfflineEvaluation(models.Model):
+    """One `manage.py evaluate --record` run: the protocol and every method's scores, for curators to compare."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    playlists_path = models.CharField(max_length=1000, help_text="The MPD files evaluated on, as given.")
+    report = models.JSONField(help_text="Protocol, training times and per-category scores of each method.")
+    song2vec_r_precision = models.FloatField(null=True, blank=True, help_text="Song2Vec, all categories.")
+    popularity_r_precision = models.FloatField(null=True, blank=True, help_text="The baseline, all categories.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"evaluation {self.pk} on {self.playlists_path}"

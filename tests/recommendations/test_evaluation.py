@@ -205,3 +205,29 @@ def test_song2vec_beats_popularity_on_real_playlists(shared_data):
     popularity, song2vec = (report.methods[name].summary() for name in ("popularity", "song2vec"))
     for category in CATEGORIES:
         assert song2vec[category.name]["r_precision"] > popularity[category.name]["r_precision"]
+
+
+@pytest.mark.django_db
+def test_recorded_evaluations_show_in_the_admin(tmp_path, capsys, admin_client):
+    from recommendations.models import OfflineEvaluation
+
+    path = write_mpd(tmp_path / "mpd.slice.0-99.json", corpus())
+    call_command(
+        "evaluate", "--playlists", str(path), "--engines", "popularity", "song2vec",
+        "--test-size", "10", "--epochs", "3", "--workers", "1", "--record",
+    )  # fmt: skip
+
+    recorded = OfflineEvaluation.objects.get()
+    assert "Recorded as offline evaluation" in capsys.readouterr().out
+    assert recorded.song2vec_r_precision > recorded.popularity_r_precision
+    assert recorded.report["protocol"]["test_playlists"] == 10
+    page = admin_client.get(f"/admin/recommendations/offlineevaluation/{recorded.pk}/change/").content.decode()
+    assert "title + first 5" in page and "song2vec" in page
+    assert admin_client.get("/admin/recommendations/offlineevaluation/").status_code == 200
+
+
+def test_evaluating_without_record_writes_nothing_to_the_database(tmp_path):
+    """No django_db mark: any query would fail the test."""
+    path = write_mpd(tmp_path / "mpd.slice.0-99.json", corpus())
+
+    call_command("evaluate", "--playlists", str(path), "--engines", "popularity", "--test-size", "10", "--json")

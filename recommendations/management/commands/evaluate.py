@@ -1,7 +1,7 @@
 """manage.py evaluate --playlists PATH: offline evaluation on MPD-format files (recommendations.evaluation).
 
 Reads the files, holds out a deterministic sample of playlists, trains on the rest itself and scores each method
-on the held-out ones. It reads nothing from the database and writes nothing.
+on the held-out ones. It reads nothing from the database; with --record it stores the report there.
 """
 from __future__ import annotations
 
@@ -58,6 +58,10 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int, help="Word2Vec epochs for song2vec (default: the engine's).")
         parser.add_argument("--workers", type=int, help="Word2Vec threads (1 makes the numbers exactly repeatable).")
         parser.add_argument("--json", action="store_true", help="Print the report as JSON on standard output.")
+        parser.add_argument(
+            "--record", action="store_true",
+            help="Also store the report in the database (admin: Recommendations → Offline evaluations).",
+        )  # fmt: skip
 
     def handle(self, *args: Any, **options: Any) -> None:
         quiet = options["json"] or options["verbosity"] < 1
@@ -79,6 +83,12 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         finally:
             bars.close()
+        if options["record"]:
+            from recommendations.services.evaluations import offline_evaluation_record  # the only database use
+
+            recorded = offline_evaluation_record(report=report, paths=options["playlists"])
+            if not quiet:
+                self.stdout.write(f"Recorded as offline evaluation {recorded.pk}.")
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
             return
