@@ -18,6 +18,7 @@ from ingestion.models import Playlist, Track
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.engines.content import Emotion, Mood, Speed
 from recommendations.models import TrackReaction
+from recommendations.parsing import catalog_id
 from recommendations.selectors import reacted_track_ids
 from recommendations.services import (
     ClusterRecommendations,
@@ -54,9 +55,10 @@ class TrackIdsField(forms.Field):
         for part in (piece.strip() for item in values for piece in str(item).split(",")):
             if not part:
                 continue
-            if not part.isdigit():
-                raise forms.ValidationError(f"“{part}” is not a track id (a whole number)")
-            ids.append(int(part))
+            track_id = catalog_id(part)
+            if track_id is None:
+                raise forms.ValidationError(f"“{part[:40]}” is not a track id (a whole number)")
+            ids.append(track_id)
         if len(ids) > MAX_SEED_TRACKS:
             raise forms.ValidationError(f"at most {MAX_SEED_TRACKS} tracks")
         return ids

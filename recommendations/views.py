@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.spotify_login import spotify_url
 from ingestion.models import Track
 from recommendations.models import TodayList, TrackReaction
+from recommendations.parsing import catalog_id
 from recommendations.selectors import catalog_overview
 from recommendations.services.today import (
     RerollLimitReached,
@@ -95,7 +97,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "items": items,
         "removed": _removed_track(request),
         "playback": _playback(request.user),
-        "spotify_api_url": settings.SPOTIFY_API_URL,
+        "spotify_api_url": spotify_url(settings.SPOTIFY_API_URL, ""),  # ends with "/": the player appends paths
         "saved_playlist_url": _saved_playlist_url(request),
         "any_on_spotify": any(item.track.spotify_id for item in items),
     }
@@ -109,11 +111,11 @@ def _saved_playlist_url(request: HttpRequest) -> str:
 
 def _removed_track(request: HttpRequest) -> Track | None:
     """The track just disliked (?removed=ID), for the "undo" line; only if it is still disliked."""
-    removed = request.GET.get("removed", "")
-    if not removed.isdigit():
+    removed = catalog_id(request.GET.get("removed", ""))
+    if removed is None:
         return None
     reaction = (
-        TrackReaction.objects.filter(user=request.user, track_id=int(removed), kind=TrackReaction.Kind.DISLIKE)
+        TrackReaction.objects.filter(user=request.user, track_id=removed, kind=TrackReaction.Kind.DISLIKE)
         .select_related("track")
         .first()
     )

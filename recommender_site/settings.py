@@ -259,6 +259,7 @@ SOCIALACCOUNT_PROVIDERS = {
             "user-read-private",
             "user-read-email",
             "streaming",
+            "user-modify-playback-state",  # the in-page player starts tracks with PUT me/player/play
             "playlist-read-private",
             "user-library-read",
             "playlist-modify-private",

@@ -19,6 +19,7 @@ from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from ingestion.models import Playlist, Track
+from recommendations.parsing import catalog_id
 from recommendations.selectors import reacted_track_ids
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,9 @@ def source_tracks(*, user: User, key: str) -> SourceTracks:
     if key == "liked":
         ids = liked_track_ids(user=user)
         return SourceTracks(PlaylistSource(key, _("Songs you liked"), len(ids)), ids, len(ids))
-    if key.startswith("playlist:") and key.removeprefix("playlist:").isdigit():
-        playlist = Playlist.objects.filter(pk=int(key.removeprefix("playlist:"))).first()
+    playlist_pk = catalog_id(key.removeprefix("playlist:")) if key.startswith("playlist:") else None
+    if playlist_pk is not None:
+        playlist = Playlist.objects.filter(pk=playlist_pk).first()
         if playlist is None:
             raise PlaylistSourceError(_("That playlist does not exist (any more)."))
         ids = _unique(list(playlist.entries.order_by("position").values_list("track_id", flat=True)))

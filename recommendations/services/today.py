@@ -159,9 +159,11 @@ def today_precompute_all(*, day: dt.date | None = None) -> int:
     for user_id in listeners.iterator(chunk_size=500):
         today_list = _list_create(user=user_id, day=day, reroll=0)
         if today_list.status in (TodayList.Status.PENDING, TodayList.Status.FAILED):
-            TodayList.objects.filter(pk=today_list.pk).update(status=TodayList.Status.PENDING)
-            today_compute(today_list_id=today_list.pk)
-            computed += 1
+            # Conditional: a list a worker claimed meanwhile (for a listener who just opened the page) is left to it.
+            statuses = (TodayList.Status.PENDING, TodayList.Status.FAILED)
+            if TodayList.objects.filter(pk=today_list.pk, status__in=statuses).update(status=TodayList.Status.PENDING):
+                today_compute(today_list_id=today_list.pk)
+                computed += 1
     return computed
 
 

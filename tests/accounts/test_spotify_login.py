@@ -44,6 +44,7 @@ def test_login_starts_with_post_and_asks_for_code_with_pkce_state_and_least_scop
         "user-read-private",
         "user-read-email",
         "streaming",
+        "user-modify-playback-state",
         "playlist-read-private",
         "user-library-read",
         "playlist-modify-private",

@@ -94,6 +94,10 @@ def test_situation_matching_nothing_falls_back_with_a_message(client, listener, 
         (CONTENT, {"k": "lots"}, "k"),
         (CONTENT, {"track": "12,abc"}, "track"),
         (CONTENT, {"track": "999999"}, "track"),
+        (CONTENT, {"track": "²"}, "track"),  # str.isdigit() says yes, int() says no
+        (CONTENT, {"track": "9" * 5000}, "track"),  # past int()'s digit limit
+        (CONTENT, {"track": "99999999999999999999999"}, "track"),  # past SQLite's 64-bit integers
+        (SITUATION, {"q": "rain", "track": "12,²"}, "track"),
         (CLUSTERS, {}, "query"),
         (SITUATION, {}, "q"),
         (SITUATION, {"q": "x" * 201}, "q"),

@@ -109,6 +109,7 @@ def test_another_listeners_likes_are_not_mine(client, catalog):
 
 
 def test_unknown_sources_get_a_message_not_an_error(client, listener, catalog):
-    for source in ("playlist:999999", "spotify:not-an-id", "spotify-saved", "nonsense"):
+    for source in ("playlist:999999", "playlist:²", f"playlist:{'9' * 5000}", "spotify:not-an-id", "spotify-saved",
+                   "nonsense"):
         response = client.get("/picks/", {"source": source})
         assert response.status_code == 200 and 'role="alert"' in response.content.decode()

@@ -281,3 +281,10 @@ def test_listeners_without_premium_get_the_embed_player(client, ready, monkeypat
     page = client.get("/today/").content.decode()
 
     assert "sdk.scdn.co" not in page and page.count('src="https://open.spotify.com/embed/track/') == 20
+
+
+@pytest.mark.parametrize("removed", ["²", "9" * 5000, "99999999999999999999999", "abc"])
+def test_an_odd_removed_parameter_is_ignored_not_an_error(client, ready, removed):
+    response = client.get("/today/", {"removed": removed})
+
+    assert response.status_code == 200 and "won't come back" not in response.content.decode()
