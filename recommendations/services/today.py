@@ -86,7 +86,7 @@ def today_request(*, user: AbstractBaseUser, reroll: bool = False) -> TodayList:
         latest.refresh_from_db()
     else:
         made = False
-    if made or _is_stuck(today_list):
+    if made or (_is_stuck(today_list) and _wait_restarted(today_list)):
         _enqueue(today_list.pk)
     return today_list
 
@@ -233,6 +233,15 @@ def _is_stuck(today_list: TodayList) -> bool:
         return today_list.created < now - ENQUEUE_AGAIN_AFTER
     started = today_list.started
     return today_list.status == TodayList.Status.RUNNING and started is not None and started < now - STALE_RUNNING
+
+
+def _wait_restarted(today_list: TodayList) -> bool:
+    """For a stuck pending list: restart its waiting time, so that of all the page loads that find it stuck (a
+    loading page refreshes every few seconds) only one enqueues it again. Other states: True."""
+    if today_list.status != TodayList.Status.PENDING:
+        return True
+    waiting = TodayList.objects.filter(pk=today_list.pk, status=TodayList.Status.PENDING, created=today_list.created)
+    return bool(waiting.update(created=timezone.now()))
 
 
 def _enqueue(today_list_id: int) -> None:

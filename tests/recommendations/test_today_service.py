@@ -294,6 +294,19 @@ def test_a_waiting_list_is_enqueued_again_only_when_its_task_seems_lost(tracks, 
     assert TodayList.objects.get().status == "ready"
 
 
+def test_a_stuck_list_is_enqueued_again_once_not_on_every_page_load(tracks, django_capture_on_commit_callbacks):
+    user = make_listener()
+    with django_capture_on_commit_callbacks():
+        today_list = today_request(user=user)
+    TodayList.objects.filter(pk=today_list.pk).update(created=timezone.now() - dt.timedelta(minutes=5))
+
+    with django_capture_on_commit_callbacks() as loads:
+        for _ in range(5):  # the loading page refreshing itself while no worker runs
+            today_request(user=user)
+
+    assert len(loads) == 1
+
+
 def test_a_list_claimed_by_a_worker_that_died_is_computed_again(tracks):
     user = make_listener()
     stuck = TodayList.objects.create(
