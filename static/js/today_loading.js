@@ -12,7 +12,14 @@
 
   function poll() {
     fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
-      .then(function (response) { return response.json(); })
+      .then(function (response) {
+        if (response.status === 401) {
+          // Logged out meanwhile: reloading the page sends the listener to the login page (and back here after).
+          window.location.assign(box.getAttribute("data-reload-url"));
+          throw new Error("logged out");
+        }
+        return response.json();
+      })
       .then(function (data) {
         failures = 0;
         if (data.status === "ready") {
