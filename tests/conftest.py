@@ -37,3 +37,13 @@ def ci_services_are_real() -> None:
         cache.set(key, "ok", timeout=30)
         assert cache.get(key) == "ok", "REDIS_URL is set but the cache did not round-trip through Redis"
         cache.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def celery_join_allowed() -> None:
+    """Celery marks "inside a task" in one process-wide flag that eager tasks set and restore. Eager tasks run by
+    two threads at once (the concurrent-crawl test) can restore it in the wrong order and leave it set, and every
+    later `result.get()` in that process would then refuse to run; each test starts with it cleared."""
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
