@@ -149,8 +149,10 @@ def spotify_access_token(*, user: AbstractBaseUser) -> str | None:
         return None
     token.token = data["access_token"]
     token.token_secret = data.get("refresh_token") or token.token_secret
-    expires_in = data.get("expires_in")
-    token.expires_at = timezone.now() + dt.timedelta(seconds=int(expires_in)) if expires_in else None
+    lifetime = str(data.get("expires_in") or "")
+    # Spotify's tokens last an hour; an unreadable lifetime is taken as that rather than as an error (or forever).
+    seconds = int(lifetime) if lifetime.isascii() and lifetime.isdigit() and len(lifetime) < 9 else 3600
+    token.expires_at = timezone.now() + dt.timedelta(seconds=seconds)
     token.save(update_fields=["token", "token_secret", "expires_at"])
     return token.token
 

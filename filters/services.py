@@ -25,7 +25,9 @@ def taste_get_or_create(*, user: AbstractBaseUser) -> TasteProfile:
 @transaction.atomic
 def taste_favourite_add(*, user: AbstractBaseUser, track: Track) -> bool:
     """Add a favourite song; False if it already was one. Raises TooManyFavourites past MAX_FAVOURITES."""
-    taste = taste_get_or_create(user=user)
+    taste_get_or_create(user=user)
+    # Locked: two "Choose" clicks at once must not both see room for one more favourite.
+    taste = TasteProfile.objects.select_for_update().get(user=user)
     favourites = taste.favourite_tracks
     if favourites.filter(pk=track.pk).exists():
         return False

@@ -115,3 +115,14 @@ def test_a_missing_product_is_asked_once_and_kept(fake_spotify_accounts):
 
     assert fake_spotify_accounts.me_requests == 1
     assert SocialAccount.objects.get().extra_data == {"id": "listener1", "product": "premium"}
+
+
+def test_an_unreadable_token_lifetime_is_taken_as_an_hour(fake_spotify_accounts):
+    user = spotify_listener(fake_spotify_accounts, expires_in=-10)
+    fake_spotify_accounts.expires_in = "an hour"  # not a number: Spotify's usual lifetime is assumed
+
+    token = spotify_access_token(user=user)
+
+    stored = SocialToken.objects.get()
+    assert token == stored.token
+    assert timezone.now() + dt.timedelta(minutes=55) < stored.expires_at < timezone.now() + dt.timedelta(minutes=65)
