@@ -128,6 +128,7 @@ class Track(models.Model):
         SPOTIFY = "spotify", "from Spotify"
         IMPORTED = "imported", "imported from a file"
         ESTIMATED = "estimated", "estimated from similar tracks"
+        ANALYSED = "analysed", "measured from the audio"
         MISSING = "missing", "missing"
 
     spotify_id = models.CharField(max_length=22, unique=True, null=True, blank=True)
@@ -137,6 +138,16 @@ class Track(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     explicit = models.BooleanField(null=True, blank=True)
     popularity = models.PositiveSmallIntegerField(null=True, blank=True)
+    isrc = models.CharField(
+        max_length=12, blank=True, help_text="International Standard Recording Code, where a source gives one."
+    )
+    preview_url = models.URLField(
+        max_length=500, blank=True, help_text="A short audio preview (about 30 s) from any source."
+    )
+    audio_file = models.FileField(
+        upload_to="audio/", max_length=300, blank=True,
+        help_text="Audio a curator uploaded, or a demo track's synthesized preview, in media storage.",
+    )
 
     danceability = models.FloatField(null=True, blank=True)
     energy = models.FloatField(null=True, blank=True)
@@ -185,6 +196,7 @@ class Track(models.Model):
             models.Index(Lower("name"), name="track_name_lower"),
             models.Index(fields=["features_source"], name="track_features_source"),
             models.Index(fields=["is_hidden"], name="track_is_hidden"),
+            models.Index(fields=["isrc"], name="track_isrc"),
         ]
 
     def __str__(self) -> str:

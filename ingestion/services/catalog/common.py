@@ -114,6 +114,8 @@ def _column_adapter(model_field: models.Field):
         return connection.ops.adapt_datefield_value
     if isinstance(model_field, models.JSONField):
         return lambda value: model_field.get_db_prep_value(value, connection)
+    if isinstance(model_field, models.FileField):
+        return lambda value: value.name or ""  # a FieldFile; the column holds its storage name
     return lambda value: value
 
 
