@@ -35,9 +35,9 @@ from ingestion.models import (
     Track,
     TrackArtist,
 )
+from ingestion.services.changes import catalog_changed
 from ingestion.services.imports import import_run_create
 from ingestion.tasks import run_import_task
-from recommendations.services.rebuilds import dataset_mark_dirty
 
 admin.site.site_header = "오늘의 노래 · Today's Song — curation"
 admin.site.site_title = "오늘의 노래 admin"
@@ -158,13 +158,13 @@ class CuratedTimestampsMixin:
             obj.updated_at = now
         super().save_model(request, obj, form, change)
         if not change or form.has_changed():
-            dataset_mark_dirty(reason=f"admin: {obj._meta.model_name} {obj.pk} {'edited' if change else 'added'}")
+            catalog_changed(reason=f"admin: {obj._meta.model_name} {obj.pk} {'edited' if change else 'added'}")
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         if change and not form.has_changed() and any(formset.has_changed() for formset in formsets):
             type(form.instance).objects.filter(pk=form.instance.pk).update(updated_at=timezone.now())
-            dataset_mark_dirty(reason=f"admin: {form.instance._meta.model_name} {form.instance.pk} edited")
+            catalog_changed(reason=f"admin: {form.instance._meta.model_name} {form.instance.pk} edited")
 
 
 class CappedInlineFormSet(BaseInlineFormSet):
@@ -271,7 +271,7 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     def _set_hidden(self, request: HttpRequest, queryset: QuerySet, *, hidden: bool) -> None:
         changed = queryset.exclude(is_hidden=hidden).update(is_hidden=hidden, updated_at=timezone.now())
         if changed:
-            dataset_mark_dirty(reason=f"admin: {_plural(changed, 'track')} {'hidden' if hidden else 'shown'}")
+            catalog_changed(reason=f"admin: {_plural(changed, 'track')} {'hidden' if hidden else 'shown'}")
         verb = "hidden from" if hidden else "shown in"
         self.message_user(request, f"{_plural(changed, 'track')} {verb} recommendations.", messages.SUCCESS)
 

@@ -365,3 +365,25 @@ class CrawlRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} crawl #{self.pk} ({self.get_status_display()})"
+
+
+class CatalogState(models.Model):
+    """The catalog's change counter: one row (pk 1), bumped with a conditional UPDATE by every change.
+
+    Whoever builds on the catalog remembers the count it last read and compares (the recommenders' rebuilds do,
+    see `recommendations.models.DatasetState`), so the catalog never needs to know who reads it. Written only by
+    `ingestion.services.changes.catalog_changed`.
+    """
+
+    SINGLETON_PK = 1
+
+    change_count = models.PositiveBigIntegerField(default=0, help_text="Catalog changes recorded so far.")
+    last_change_at = models.DateTimeField(null=True, blank=True)
+    last_change_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "catalog state"
+        verbose_name_plural = "catalog state"
+
+    def __str__(self) -> str:
+        return f"{self.change_count} changes"

@@ -13,14 +13,14 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from recommendations.artifacts import installed_engines
 from recommendations.models import DatasetState, ModelVersion, OfflineEvaluation, RebuildLease
 from recommendations.services import model_version_activate
-from recommendations.services.rebuilds import REBUILD_LEASE
+from recommendations.services.rebuilds import REBUILD_LEASE, dataset_state
 from recommendations.tasks import train_recommenders_task
 
 METRICS_IN_LIST = ("fit_seconds", "artifact_bytes", "cluster_sizes", "genre_vocabulary", "playlists")
@@ -121,7 +121,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         )
 
 
-# --- the dataset's state and the rebuild lease (read-only: written by the catalog writers and the rebuilds) ---
+# --- the dataset's state and the rebuild lease (read-only: the catalog counts changes, the rebuilds the rest) ---
 
 
 @admin.register(DatasetState)
@@ -129,6 +129,10 @@ class DatasetStateAdmin(admin.ModelAdmin):
     """One row: is the catalog dirty, what changed last, how the last rebuild went, who holds the rebuild lock.
 
     To rebuild at once, use "Train these engines now" on the model versions."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        dataset_state()  # the row exists, and a change not yet seen by a rebuild check is noted
+        return super().changelist_view(request, extra_context)
 
     list_display = (
         "__str__", "dirty_since", "last_change_at", "last_change_reason", "last_rebuild_started_at",

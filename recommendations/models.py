@@ -8,10 +8,15 @@ under `storage_path` (see `recommendations.artifacts`); training is in `recommen
 """
 from __future__ import annotations
 
+from datetime import datetime
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from ingestion.models import CatalogState
 
 
 class ModelVersion(models.Model):
@@ -72,24 +77,24 @@ class ModelVersion(models.Model):
 
 
 class DatasetState(models.Model):
-    """The catalog's change marker and the rebuilds' record: one row (pk 1), written with conditional UPDATEs.
+    """The catalog as the rebuilds see it: one row (pk 1) holding the catalog change count the last successful
+    rebuild started from, and the rebuilds' record. Written with conditional UPDATEs.
 
-    Every catalog change bumps `change_count` (and sets `dirty_since` if unset); a rebuild remembers the count it
-    started from and clears `dirty_since` only if the count is still that, so a change arriving during the rebuild
-    keeps the dataset dirty. See `recommendations.services.rebuilds`.
+    The catalog counts its own changes (`ingestion.models.CatalogState`); the dataset is dirty while that count is
+    past `rebuilt_change_count`, so a change arriving during a rebuild keeps it dirty for the next one. See
+    `recommendations.services.rebuilds`.
     """
 
     SINGLETON_PK = 1
 
-    change_count = models.PositiveBigIntegerField(default=0, help_text="Catalog changes recorded so far.")
-    dirty_since = models.DateTimeField(
-        null=True, blank=True, help_text="The first change no rebuild has seen yet; empty when clean."
-    )
-    last_change_at = models.DateTimeField(null=True, blank=True)
-    last_change_reason = models.CharField(max_length=200, blank=True)
     rebuilt_change_count = models.PositiveBigIntegerField(
-        default=0, help_text="The change count the last successful rebuild started from."
+        default=0, help_text="The catalog change count the last successful rebuild started from."
     )
+    dirty_noted_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the first change no rebuild has seen was made (or, for changes made during the last "
+        "rebuild, when it read the catalog); empty until a rebuild check or this page notes it.",
+    )  # fmt: skip
     last_rebuild_started_at = models.DateTimeField(null=True, blank=True)
     last_rebuild_finished_at = models.DateTimeField(null=True, blank=True)
     last_rebuild_kind = models.CharField(max_length=20, blank=True)
@@ -102,9 +107,33 @@ class DatasetState(models.Model):
     def __str__(self) -> str:
         return f"dirty since {self.dirty_since:%Y-%m-%d %H:%M:%S}" if self.dirty_since else "clean"
 
+    @cached_property
+    def catalog(self) -> CatalogState:
+        """The catalog's change counter, read once per instance."""
+        return CatalogState.objects.filter(pk=CatalogState.SINGLETON_PK).first() or CatalogState()
+
+    @property
+    def change_count(self) -> int:
+        return self.catalog.change_count
+
+    @property
+    def last_change_at(self) -> datetime | None:
+        return self.catalog.last_change_at
+
+    @property
+    def last_change_reason(self) -> str:
+        return self.catalog.last_change_reason
+
     @property
     def is_dirty(self) -> bool:
-        return self.dirty_since is not None
+        return self.catalog.change_count > self.rebuilt_change_count
+
+    @property
+    def dirty_since(self) -> datetime | None:
+        """The first change no rebuild has seen yet (None when clean); the latest change until one was noted."""
+        if not self.is_dirty:
+            return None
+        return self.dirty_noted_at or self.catalog.last_change_at
 
 
 class RebuildLease(models.Model):

@@ -27,7 +27,7 @@ from ingestion.importers.formats import (
 from ingestion.importers.records import Origin, PlaylistRecord, Rejection, TrackRecord
 from ingestion.models import ImportRejection, ImportRun
 from ingestion.services.catalog import UpsertSummary, catalog_upsert_playlists, catalog_upsert_tracks
-from recommendations.services.rebuilds import dataset_mark_dirty
+from ingestion.services.changes import catalog_changed
 
 logger = logging.getLogger(__name__)
 
@@ -81,22 +81,23 @@ def import_run_execute(
     except Exception as error:  # recorded on the run, so the admin shows why; then re-raised for the logs
         logger.exception("import run %s failed", run.pk)
         stored.flush()
-        _mark_dataset_dirty_if_changed(run, summary)  # batches before the failure are committed
+        _record_change_if_any(run, summary)  # batches before the failure are committed
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"
         )
         raise
     stored.flush()
     _finish(run, summary, stored.count, formats, time.monotonic() - started)
-    _mark_dataset_dirty_if_changed(run, summary)
+    _record_change_if_any(run, summary)
     return run
 
 
-def _mark_dataset_dirty_if_changed(run: ImportRun, summary: UpsertSummary) -> None:
-    """A run that created or updated rows makes the recommenders stale; a re-run that changed nothing does not."""
+def _record_change_if_any(run: ImportRun, summary: UpsertSummary) -> None:
+    """A run that created or updated rows is a catalog change (no snapshot: the files are one); a re-run that
+    changed nothing is not."""
     counts = (summary.tracks, summary.artists, summary.albums, summary.playlists)
     if summary.genres_created or summary.playlist_entries_written or any(c.created or c.updated for c in counts):
-        dataset_mark_dirty(reason=f"import run {run.pk} ({run.kind})")
+        catalog_changed(reason=f"import run {run.pk} ({run.kind})")
 
 
 def import_paths(

@@ -3,13 +3,12 @@
 - `training`: `recommender_train` (fit, store, activate; skipped when the catalog is unchanged),
   `model_version_activate`, `model_versions_fail_abandoned`, `model_versions_retire`.
 - `recommending`: `recommend_content`, `recommend_clusters`, `recommend_situation`, returning Track rows.
-- `rebuilds`: `dataset_mark_dirty` (called after every catalog change) and the scheduled, debounced rebuilds.
+- `rebuilds`: the scheduled, debounced rebuilds (dirty: the catalog change count is past the one rebuilt).
 - `today`: each listener's daily list (`today_request`, `today_compute`, `today_precompute_all`) and `reaction_set`.
 """
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.services.rebuilds import (
     RebuildOutcome,
-    dataset_mark_dirty,
     dataset_rebuild,
     dataset_rebuild_if_dirty,
     dataset_state,
@@ -57,7 +56,6 @@ __all__ = [
     "RecommendedTrack",
     "SituationRecommendations",
     "RebuildOutcome",
-    "dataset_mark_dirty",
     "dataset_rebuild",
     "dataset_rebuild_if_dirty",
     "dataset_state",

@@ -1,15 +1,16 @@
 """Change-triggered rebuilds: the dataset's dirty marker, the rebuild lease, and the scheduled rebuilds.
 
-Catalog writers (importers, crawlers, curation in the admin) call `dataset_mark_dirty` after a change: one
-UPDATE, cheap and safe from any process or inside any transaction (a rolled-back change rolls its mark back too).
+The catalog counts its own changes (importers, crawlers and curation in the admin call
+`ingestion.services.changes.catalog_changed`); the dataset is dirty while that count is past the one the last
+successful rebuild started from (`DatasetState.rebuilt_change_count`). The catalog never needs to know us.
 
 Beat runs `rebuild_if_dirty_task` every REBUILD_CHECK_SECONDS; it rebuilds the content and clusters engines only
 when the dataset is dirty and the last rebuild started at least REBUILD_MIN_INTERVAL_SECONDS ago, so a burst of
-changes costs one rebuild. It reads the change count *before* the catalog and afterwards clears the dirty flag
-only if the count is still the same: a change that arrives during the rebuild keeps the dataset dirty for the
-next one. Nightly, the same engines are rebuilt whatever the flag says; weekly, Song2Vec is retrained. Song2Vec
-places tracks that no playlist holds by their content only while it is fitted (there is no way to add tracks to a
-trained model), so new tracks enter its space at the weekly retrain, not at the debounced rebuilds.
+changes costs one rebuild. It reads the change count *before* the catalog and afterwards remembers that count
+as rebuilt: a change that arrives during the rebuild keeps the dataset dirty for the next one. Nightly, the same
+engines are rebuilt whatever the count says; weekly, Song2Vec is retrained. Every catalog rebuild also fits the
+active Song2Vec to the new catalog without retraining Word2Vec (`song2vec-refit`): tracks that no playlist holds
+are placed in its space by their content the same day, and the weekly retrain learns from new playlists.
 
 One rebuild at a time: each holds the `rebuild` lease, a row claimed by a conditional UPDATE and renewed by a
 heartbeat thread while the rebuild runs; a worker that dies stops renewing, and the lease is free again after
@@ -29,10 +30,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 
+from ingestion.services.changes import catalog_state
 from recommendations.artifacts import installed_engines
 from recommendations.models import DatasetState, ModelVersion, RebuildLease
 from recommendations.services.training import (
@@ -45,7 +46,6 @@ from recommendations.services.training import (
 
 logger = logging.getLogger(__name__)
 
-REASON_MAX_LENGTH = 200
 REBUILD_LEASE = "rebuild"
 CATALOG_ENGINES = (ModelVersion.Engine.CONTENT.value, ModelVersion.Engine.CLUSTERS.value)  # rebuilt on changes
 # Not an engine of its own: the active Song2Vec fitted to the new catalog without retraining (new tracks placed by
@@ -61,45 +61,35 @@ class RebuildKind:
     WEEKLY = "weekly"
 
 
-# --- the dirty marker ---
-
-
-def dataset_mark_dirty(*, reason: str) -> None:
-    """Record one catalog change: bump the change count, set `dirty_since` unless already set, keep `reason`.
-
-    One conditional UPDATE (the singleton row is created on first use). Safe to call repeatedly: more calls
-    only raise the count, and the next rebuild covers them all.
-    """
-    now = timezone.now()
-    changes = {
-        "change_count": F("change_count") + 1,
-        "dirty_since": Coalesce(F("dirty_since"), now),
-        "last_change_at": now,
-        "last_change_reason": reason[:REASON_MAX_LENGTH],
-    }
-    if DatasetState.objects.filter(pk=DatasetState.SINGLETON_PK).update(**changes):
-        return
-    dataset_state()
-    DatasetState.objects.filter(pk=DatasetState.SINGLETON_PK).update(**changes)
+# --- dirty or clean: the catalog's change count against the one last rebuilt ---
 
 
 def dataset_state() -> DatasetState:
-    """The singleton row, created (clean) if missing."""
+    """The singleton row (created clean if missing), with the catalog's change counter read.
+
+    Notes when a change no rebuild has seen was made, the first time it finds one, so `dirty_since` stays the
+    time of the first such change while more arrive (one conditional UPDATE; nothing when clean or noted).
+    """
     try:
         with transaction.atomic():  # a savepoint: a concurrent creator's row makes our insert fail, not the caller
             state, _ = DatasetState.objects.get_or_create(pk=DatasetState.SINGLETON_PK)
     except IntegrityError:
         state = DatasetState.objects.get(pk=DatasetState.SINGLETON_PK)
+    if state.is_dirty and state.dirty_noted_at is None:
+        noted_at = state.catalog.last_change_at or timezone.now()
+        DatasetState.objects.filter(pk=state.pk, dirty_noted_at__isnull=True).update(dirty_noted_at=noted_at)
+        state.dirty_noted_at = noted_at
     return state
 
 
 def _dataset_mark_rebuilt(*, seen_changes: int, read_at: datetime) -> bool:
-    """Clear the dirty flag if no change arrived since `seen_changes` was read; True if it is clear now."""
+    """Remember that the changes up to `seen_changes` are rebuilt; True if no change arrived since (clean now)."""
     rows = DatasetState.objects.filter(pk=DatasetState.SINGLETON_PK)
-    if rows.filter(change_count=seen_changes).update(dirty_since=None, rebuilt_change_count=seen_changes):
+    rows.update(rebuilt_change_count=seen_changes, dirty_noted_at=None)
+    if catalog_state().change_count == seen_changes:
         return True
     # Changes arrived during the rebuild: still dirty, and none of them is older than the catalog read.
-    rows.filter(change_count__gt=seen_changes).update(dirty_since=read_at, rebuilt_change_count=seen_changes)
+    rows.update(dirty_noted_at=read_at)
     return False
 
 

@@ -295,7 +295,7 @@ def test_a_crawl_that_changes_the_catalog_exports_a_snapshot_and_marks_it_dirty(
 ):
     from django.core.files.storage import default_storage
 
-    from recommendations.services import dataset_state
+    from recommendations.services.rebuilds import dataset_state
 
     settings.MEDIA_ROOT = tmp_path / "media"
     with django_capture_on_commit_callbacks(execute=True):

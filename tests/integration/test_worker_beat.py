@@ -23,8 +23,9 @@ from django.conf import settings
 from django.db import connection
 
 from ingestion.models import CrawlRun, Track
+from ingestion.services.changes import catalog_changed
 from recommendations.models import ModelVersion
-from recommendations.services.rebuilds import dataset_mark_dirty, dataset_state
+from recommendations.services.rebuilds import dataset_state
 from tests.factories import ArtistFactory, TrackFactory
 from tests.fake_spotify import CLIENT_ID, CLIENT_SECRET, FakeSpotify, small_catalog
 
@@ -151,7 +152,7 @@ def wait_for(condition, seconds: float, processes: Processes, what: str) -> None
 
 def test_beat_and_worker_crawl_new_releases_and_rebuild_the_recommenders(worker_and_beat, fake_spotify):
     seeded = [TrackFactory(artists=[ArtistFactory(genres=["k-pop"])], energy=n / 10) for n in range(6)]
-    dataset_mark_dirty(reason="seeded by the test")
+    catalog_changed(reason="seeded by the test")
 
     def crawled_and_rebuilt() -> bool:
         crawled = CrawlRun.objects.filter(

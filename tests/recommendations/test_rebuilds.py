@@ -18,13 +18,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from django.utils import timezone
 
-from ingestion.models import Track
+from ingestion.models import CatalogState, Track
+from ingestion.services.changes import catalog_changed
 from ingestion.services.imports import import_paths
 from recommendations.models import DatasetState, ModelVersion, RebuildLease
 from recommendations.services import rebuilds, recommender_train
 from recommendations.services.rebuilds import (
     REBUILD_LEASE,
-    dataset_mark_dirty,
     dataset_rebuild,
     dataset_rebuild_if_dirty,
     dataset_state,
@@ -50,7 +50,7 @@ def active_versions() -> dict[str, int]:
 def clean_state() -> DatasetState:
     """A dataset whose every change has been rebuilt: the starting point of most tests here."""
     state = dataset_state()
-    DatasetState.objects.filter(pk=state.pk).update(dirty_since=None)
+    DatasetState.objects.filter(pk=state.pk).update(rebuilt_change_count=state.change_count, dirty_noted_at=None)
     return dataset_state()
 
 
@@ -58,7 +58,7 @@ def clean_state() -> DatasetState:
 def rebuilt_catalog(model_storage, catalog, settings) -> list[Track]:
     """The eight-track catalog, rebuilt once (content v1, clusters v1) and clean, with a 10-minute debounce."""
     settings.REBUILD_MIN_INTERVAL_SECONDS = 600
-    dataset_mark_dirty(reason="test catalog")
+    catalog_changed(reason="test catalog")
     assert dataset_rebuild_if_dirty().status == "rebuilt"
     return catalog
 
@@ -67,9 +67,9 @@ def rebuilt_catalog(model_storage, catalog, settings) -> list[Track]:
 
 
 def test_marking_dirty_keeps_the_first_change_time_and_counts_every_change():
-    dataset_mark_dirty(reason="import run 1")
+    catalog_changed(reason="import run 1")
     first = dataset_state()
-    dataset_mark_dirty(reason="admin: 2 tracks hidden")
+    catalog_changed(reason="admin: 2 tracks hidden")
 
     state = dataset_state()
     assert state.is_dirty and state.dirty_since == first.dirty_since
@@ -78,11 +78,11 @@ def test_marking_dirty_keeps_the_first_change_time_and_counts_every_change():
 
 
 def test_marking_dirty_works_before_the_state_row_exists():
-    DatasetState.objects.all().delete()
+    CatalogState.objects.all().delete()
 
-    dataset_mark_dirty(reason="crawl")
+    catalog_changed(reason="crawl")
 
-    assert DatasetState.objects.get().change_count == 1
+    assert CatalogState.objects.get().change_count == 1
 
 
 def test_a_rolled_back_change_leaves_no_mark():
@@ -90,7 +90,7 @@ def test_a_rolled_back_change_leaves_no_mark():
 
     clean_state()
     with pytest.raises(RuntimeError), transaction.atomic():
-        dataset_mark_dirty(reason="import that fails")
+        catalog_changed(reason="import that fails")
         raise RuntimeError
 
     assert not dataset_state().is_dirty
@@ -106,7 +106,7 @@ def test_import_that_changes_rows_marks_the_dataset_dirty_and_a_reimport_does_no
 
     import_paths(kind="catalog", paths=[str(path)])
     after_import = dataset_state()
-    DatasetState.objects.update(dirty_since=None)
+    clean_state()
     import_paths(kind="catalog", paths=[str(path)])
 
     assert after_import.is_dirty and after_import.last_change_reason.startswith("import run")
@@ -171,7 +171,7 @@ def test_clean_dataset_is_not_rebuilt(model_storage, catalog):
 
 
 def test_dirty_dataset_is_rebuilt_and_becomes_clean(model_storage, catalog):
-    dataset_mark_dirty(reason="import")
+    catalog_changed(reason="import")
 
     outcome = dataset_rebuild_if_dirty()
 
@@ -184,7 +184,7 @@ def test_dirty_dataset_is_rebuilt_and_becomes_clean(model_storage, catalog):
 
 def test_second_change_within_the_interval_waits_for_the_interval(rebuilt_catalog):
     Track.objects.filter(pk=rebuilt_catalog[0].pk).update(is_hidden=True)
-    dataset_mark_dirty(reason="admin: 1 track hidden")
+    catalog_changed(reason="admin: 1 track hidden")
 
     soon = dataset_rebuild_if_dirty()
     later = dataset_rebuild_if_dirty(now=timezone.now() + dt.timedelta(seconds=601))
@@ -199,7 +199,7 @@ def test_many_changes_cost_one_rebuild(model_storage, catalog, settings):
     settings.REBUILD_MIN_INTERVAL_SECONDS = 0
     for number in range(5):
         Track.objects.filter(pk=catalog[number].pk).update(popularity=number + 50)
-        dataset_mark_dirty(reason=f"crawl {number}")
+        catalog_changed(reason=f"crawl {number}")
 
     first, second = dataset_rebuild_if_dirty(), dataset_rebuild_if_dirty()
 
@@ -213,11 +213,11 @@ def test_change_arriving_during_a_rebuild_keeps_the_dataset_dirty(model_storage,
     def read_then_change(**kwargs):
         data = read_catalog(**kwargs)
         TrackFactory(name="arrived during the rebuild")
-        dataset_mark_dirty(reason="crawl during rebuild")
+        catalog_changed(reason="crawl during rebuild")
         return data
 
     monkeypatch.setattr(rebuilds, "training_data_read", read_then_change)
-    dataset_mark_dirty(reason="import")
+    catalog_changed(reason="import")
 
     outcome = dataset_rebuild_if_dirty()
 
@@ -234,7 +234,7 @@ def test_failed_rebuild_keeps_the_dataset_dirty_and_the_previous_version_active(
 
     monkeypatch.setattr(ContentEngine, "fit", fail)
     Track.objects.filter(pk=rebuilt_catalog[0].pk).update(popularity=99)
-    dataset_mark_dirty(reason="crawl")
+    catalog_changed(reason="crawl")
 
     outcome = dataset_rebuild_if_dirty(now=timezone.now() + dt.timedelta(hours=1))
 
@@ -244,7 +244,7 @@ def test_failed_rebuild_keeps_the_dataset_dirty_and_the_previous_version_active(
 
 
 def test_song2vec_is_left_to_the_weekly_run_until_it_is_trained(model_storage, catalog):
-    dataset_mark_dirty(reason="import")
+    catalog_changed(reason="import")
 
     outcome = dataset_rebuild_if_dirty()
 
@@ -264,7 +264,7 @@ def test_change_triggered_rebuild_places_new_tracks_in_song2vec_without_retraini
     trained = recommender_train(engine="song2vec")
     trained_playlist_vectors = np.array(active_model("song2vec").engine.playlist_vectors)
     new_release = TrackFactory(artists=[ArtistFactory(genres=["k-pop"])], energy=0.9, valence=0.2)
-    dataset_mark_dirty(reason="crawl")
+    catalog_changed(reason="crawl")
 
     outcome = dataset_rebuild_if_dirty()
     again = rebuilds.dataset_rebuild(kind="nightly", engines=rebuilds.CATALOG_REBUILD)
@@ -287,7 +287,7 @@ def test_nightly_rebuild_runs_on_a_clean_dataset_and_skips_unchanged_engines(reb
 
 
 def test_rebuild_of_an_empty_catalog_records_nothing_and_cleans_the_dataset(model_storage):
-    dataset_mark_dirty(reason="everything deleted")
+    catalog_changed(reason="everything deleted")
 
     outcome = dataset_rebuild_if_dirty()
 
@@ -299,7 +299,7 @@ def test_rebuild_of_an_empty_catalog_records_nothing_and_cleans_the_dataset(mode
 
 
 def test_rebuild_is_skipped_while_another_worker_holds_the_lease(model_storage, catalog):
-    dataset_mark_dirty(reason="import")
+    catalog_changed(reason="import")
     lease_claim(name=REBUILD_LEASE, holder="worker-2:41 nightly", seconds=300)
 
     outcome = dataset_rebuild_if_dirty()
@@ -309,7 +309,7 @@ def test_rebuild_is_skipped_while_another_worker_holds_the_lease(model_storage, 
 
 
 def test_lease_of_a_crashed_worker_is_taken_once_it_expires(model_storage, catalog):
-    dataset_mark_dirty(reason="import")
+    catalog_changed(reason="import")
     RebuildLease.objects.create(
         name=REBUILD_LEASE, holder="crashed:7 changes", token="x" * 32,
         acquired_at=timezone.now() - dt.timedelta(hours=1), expires_at=timezone.now() - dt.timedelta(seconds=1),
@@ -347,7 +347,7 @@ def test_a_holder_whose_lease_was_taken_over_cannot_renew_or_release_it():
 
 
 def test_rebuild_task_is_safe_to_run_twice(model_storage, catalog):
-    dataset_mark_dirty(reason="import")
+    catalog_changed(reason="import")
 
     first = rebuild_if_dirty_task.delay().get()
     second = rebuild_if_dirty_task.delay().get()
@@ -381,7 +381,7 @@ def test_today_is_precomputed_for_active_listeners_only(rebuilt_catalog):
 
 
 def test_admin_shows_the_dataset_state_and_the_lock_holder(admin_client):
-    dataset_mark_dirty(reason="import run 7 (catalog)")
+    catalog_changed(reason="import run 7 (catalog)")
     lease_claim(name=REBUILD_LEASE, holder="worker-1:99 nightly", seconds=300)
 
     content = admin_client.get(reverse("admin:recommendations_datasetstate_changelist")).content.decode()

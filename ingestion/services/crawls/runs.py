@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 
 from ingestion.importers.records import ArtistRecord
 from ingestion.models import CrawlRun
 from ingestion.services.catalog import UpsertSummary
+from ingestion.services.changes import catalog_changed
 from ingestion.spotify import SpotifyClient, SpotifyDeferred
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def crawl_run_start(*, kind: str, parameters: dict, client: SpotifyClient) -> Cr
 
 def crawl_run_finish(context: CrawlContext, *, deferred: SpotifyDeferred | None = None,
                      failure: BaseException | None = None) -> CrawlRun:
-    """Write the run's outcome; mark the dataset dirty if the catalog changed. Returns the saved run."""
+    """Write the run's outcome; if the catalog changed, record the change (and export a snapshot). Returns the run."""
     run = context.run
     run.finished = timezone.now()
     run.counts = crawl_counts(context)
@@ -88,19 +88,9 @@ def crawl_run_finish(context: CrawlContext, *, deferred: SpotifyDeferred | None 
     else:
         run.status = CrawlRun.Status.SUCCEEDED
     run.save()
-    if catalog_changed(context.summary):
-        _after_catalog_change(reason=f"{run.get_kind_display()} crawl #{run.pk}")
+    if _changed_the_catalog(context.summary):
+        catalog_changed(reason=f"{run.get_kind_display()} crawl #{run.pk}", export_snapshot=True)
     return run
-
-
-def _after_catalog_change(*, reason: str) -> None:
-    """Mark the dataset dirty (a debounced rebuild follows) and export a catalog snapshot, as the original
-    project did after every crawl. The snapshot is its own task, so a storage failure never fails the crawl."""
-    from ingestion.tasks import export_snapshot_task  # tasks import this module
-    from recommendations.services.rebuilds import dataset_mark_dirty
-
-    dataset_mark_dirty(reason=reason)
-    transaction.on_commit(lambda: export_snapshot_task.delay(reason=reason))
 
 
 def crawl_counts(context: CrawlContext) -> dict:
@@ -114,7 +104,7 @@ def crawl_counts(context: CrawlContext) -> dict:
     }
 
 
-def catalog_changed(summary: UpsertSummary) -> bool:
+def _changed_the_catalog(summary: UpsertSummary) -> bool:
     kinds = (summary.tracks, summary.artists, summary.albums, summary.playlists)
     return any(counts.created or counts.updated for counts in kinds)
 
