@@ -4,17 +4,19 @@ The demo logins exist only for `manage.py run_demo` on a laptop: their passwords
 README and printed on the console, so they are refused whenever DEBUG is off.
 
 Spotify tokens are stored by allauth at login (SOCIALACCOUNT_STORE_TOKENS); the functions here hand out a
-valid access token, refreshing it through SPOTIFY_ACCOUNTS_URL when it has expired, and a spotipy client
-on SPOTIFY_API_URL. Logs name users by id, never a token.
+valid access token, refreshing it through SPOTIFY_ACCOUNTS_URL when it has expired, and a client acting as the
+listener on SPOTIFY_API_URL: the catalog's own `ingestion.spotify.SpotifyClient` (its retries, rate-limit
+deferrals and token-free logs), built here because accounts own the tokens (the catalog never imports accounts).
+`spotify_error_message` says what went wrong in the listener's language. Logs name users by id, never a token.
 """
 import datetime as dt
 import hashlib
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 
 import requests
-import spotipy
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,9 +24,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import ApiToken
 from accounts.spotify_login import spotify_url
+from ingestion.spotify.client import SpotifyClient, spotify_client_for_token
+from ingestion.spotify.errors import SpotifyDeferred, SpotifyError, SpotifyRefused, SpotifyRequestFailed
 
 logger = logging.getLogger(__name__)
 
@@ -157,27 +162,42 @@ def spotify_access_token(*, user: AbstractBaseUser) -> str | None:
     return token.token
 
 
-def spotify_client_for_user(*, user: AbstractBaseUser) -> spotipy.Spotify | None:
-    """A spotipy client acting as `user` on SPOTIFY_API_URL, or None without a usable Spotify login.
+def spotify_client_for_user(*, user: AbstractBaseUser) -> SpotifyClient | None:
+    """A client acting as `user` on SPOTIFY_API_URL, or None without a usable Spotify login.
 
-    spotipy's own retries are off: a 429 with a Retry-After of hours must not block a web process.
+    Its calls raise `ingestion.spotify.SpotifyError`s (a long rate limit as SpotifyDeferred, never a wait of
+    hours in a web process); `spotify_error_message` turns them into a sentence for the listener.
     """
     access_token = spotify_access_token(user=user)
     if access_token is None:
         return None
-    client = spotipy.Spotify(
-        auth=access_token, requests_timeout=settings.SPOTIFY_TIMEOUT_SECONDS, retries=0, status_retries=0
-    )
-    client.prefix = spotify_url(settings.SPOTIFY_API_URL, "")
-    return client
+    return spotify_client_for_token(access_token)
+
+
+def spotify_error_message(error: SpotifyError) -> str:
+    """What the listener reads when a call to Spotify with their login failed: what happened and what to do."""
+    if isinstance(error, SpotifyDeferred):
+        minutes = max(1, math.ceil((error.until - timezone.now()).total_seconds() / 60))
+        return ngettext(
+            "Spotify is busy. Please try again in %(minutes)d minute.",
+            "Spotify is busy. Please try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+    if isinstance(error, SpotifyRequestFailed) and error.status == 401:
+        return gettext("Spotify no longer accepts this site's access to your account: log in with Spotify again.")
+    if isinstance(error, SpotifyRefused):
+        return gettext("Spotify refused this for your account. Log in with Spotify again if it keeps happening.")
+    if isinstance(error, SpotifyRequestFailed):
+        return gettext("Spotify refused the request. Please tell us if it keeps happening.")
+    return gettext("Spotify did not answer; try again in a minute.")
 
 
 def spotify_is_premium(*, user: AbstractBaseUser) -> bool:
     """Whether `user` has Spotify Premium (the Web Playback SDK needs it); False without Spotify.
 
     Reads the `product` field of /me that the login stored on the Spotify account's extra_data; when it is
-    missing, asks /me once and stores it there. Spotify being unreachable counts as "not Premium" for now
-    (not stored, so the next call asks again).
+    missing, asks /me once and stores it there. Spotify failing (unreachable, busy, the token revoked) counts as
+    "not Premium" for now (not stored, so the next call asks again).
     """
     if not user.is_authenticated:
         return False
@@ -191,8 +211,8 @@ def spotify_is_premium(*, user: AbstractBaseUser) -> bool:
             return False
         try:
             profile = client.me()
-        except (spotipy.SpotifyException, requests.RequestException) as error:
-            logger.warning("Spotify /me for user %s failed: %s", user.pk, getattr(error, "http_status", ""))
+        except SpotifyError as error:  # its message names the request, never the token
+            logger.warning("Spotify /me for user %s failed: %s", user.pk, error)
             return False
         account.extra_data = {**extra_data, "product": (profile or {}).get("product") or ""}
         account.save(update_fields=["extra_data"])

@@ -8,7 +8,13 @@ inside a worker). Instead every call goes through `SpotifyClient.call`:
 - 5xx, timeouts, broken connections and unreadable or truncated bodies (spotipy then returns None):
   at most SPOTIFY_MAX_RETRIES retries with exponential backoff, then SpotifyUnavailable (a gap for the next run).
 - 403/404: SpotifyRefused (the endpoint is closed to this app, or the item does not exist); the crawler falls back.
+- A request that is not safe to repeat (creating a playlist) is retried only after a 429, which Spotify answers
+  before doing anything: after a 5xx or a timeout it may have been done, and a retry would do it twice.
 Requests are logged as `METHOD URL`; tokens never appear in logs or errors.
+
+Crawls use the app's client-credentials client (`spotify_catalog_client`); a listener's pages use a client on the
+listener's own token (`spotify_client_for_token`, built by `accounts.services.spotify_client_for_user`), which
+waits out at most LISTENER_MAX_WAIT_SECONDS of a Retry-After and retries once, so a web request stays short.
 """
 from __future__ import annotations
 
@@ -47,6 +53,9 @@ ALBUM_TRACKS_PAGE = 50
 NEW_RELEASES_PAGE = 50
 SEARCH_PAGE = 10  # development-mode apps get at most 10 results per search page
 MAX_RATE_LIMIT_WAITS = 10  # short waits in a row on one request before the run is deferred instead
+PLAYLIST_ADD_PAGE = 100  # URIs per "add items to a playlist" request
+LISTENER_MAX_WAIT_SECONDS = 5  # a listener's page waits no longer for Spotify's rate limit; longer: SpotifyDeferred
+LISTENER_MAX_RETRIES = 1  # retries of a 5xx/timeout while a listener waits for the page
 
 
 @dataclass
@@ -84,10 +93,13 @@ class SpotifyClient:
 
     # --- the fault handling ---
 
-    def call(self, request: str, fetch: Callable[[], Any], *, expect: str | None = None) -> dict:
+    def call(
+        self, request: str, fetch: Callable[[], Any], *, expect: str | None = None, repeatable: bool = True
+    ) -> dict:
         """Run `fetch` (one spotipy call described as `METHOD URL`) until it gives a JSON object.
 
-        `expect` names a key the object must have; without it the body counts as malformed.
+        `expect` names a key the object must have; without it the body counts as malformed. A request that is not
+        `repeatable` is retried only after a 429 (see the module docstring).
         """
         failures = 0
         rate_limit_waits = 0
@@ -107,7 +119,7 @@ class SpotifyClient:
                 if status in (403, 404):
                     raise SpotifyRefused(f"Spotify answered {status}", status=status, request=request) from None
                 if status < 500:
-                    raise SpotifyRequestFailed(f"Spotify answered {status}", request=request) from None
+                    raise SpotifyRequestFailed(f"Spotify answered {status}", status=status, request=request) from None
                 reason = f"Spotify answered {status}"
             except spotipy.SpotifyOauthError as error:
                 raise SpotifyRequestFailed(
@@ -120,7 +132,7 @@ class SpotifyClient:
             except _Malformed as error:
                 reason = str(error)
             failures += 1
-            if failures > self.max_retries:
+            if failures > (self.max_retries if repeatable else 0):
                 logger.warning("Spotify request %s gave up after %d attempts: %s", request, failures, reason)
                 raise SpotifyUnavailable(f"{reason}, {failures} attempts", request=request)
             self.stats.retries += 1
@@ -225,6 +237,58 @@ class SpotifyClient:
         found = self.call(f"GET {url}", lambda: self.spotify.next(page), expect="albums")
         return found["albums"]
 
+    # --- endpoints a listener's pages use (a client on the listener's token) ---
+
+    def me(self) -> dict:
+        """The listener's profile (`id`, `product`: "premium" or not, ...)."""
+        return self.call(f"GET {self._url('me')}", self.spotify.me, expect="id")
+
+    def saved_tracks(self, *, limit: int = ALBUM_TRACKS_PAGE) -> dict:
+        """The first page of the listener's saved tracks (`total`, `items` of {"track": ...}, `next`)."""
+        return self.call(
+            f"GET {self._url('me/tracks')}", lambda: self.spotify.current_user_saved_tracks(limit=limit), expect="items"
+        )
+
+    def my_playlists(self, *, limit: int = ALBUM_TRACKS_PAGE) -> dict:
+        """The first page of the listener's playlists."""
+        return self.call(
+            f"GET {self._url('me/playlists')}", lambda: self.spotify.current_user_playlists(limit=limit), expect="items"
+        )
+
+    def playlist_name(self, playlist_id: str) -> str:
+        found = self.call(
+            f"GET {self._url(f'playlists/{playlist_id}')}?fields=name",
+            lambda: self.spotify.playlist(playlist_id, fields="name"),
+            expect="name",
+        )
+        return found["name"] or playlist_id
+
+    def playlist_create(self, *, name: str, public: bool, description: str) -> dict:
+        """Create a playlist in the listener's account; each call makes another one (never retried after a 5xx)."""
+        return self.call(
+            f"POST {self._url('me/playlists')}",
+            lambda: self.spotify.current_user_playlist_create(name, public=public, description=description),
+            expect="id",
+            repeatable=False,
+        )
+
+    def playlist_add_items(self, playlist_id: str, uris: Sequence[str]) -> None:
+        """Append `uris` (spotify:track:...) to a playlist, PLAYLIST_ADD_PAGE per request (never retried after a 5xx:
+        the items may have been added)."""
+        for start in range(0, len(uris), PLAYLIST_ADD_PAGE):
+            chunk = list(uris[start : start + PLAYLIST_ADD_PAGE])
+            self.call(
+                f"POST {self._url(f'playlists/{playlist_id}/items')}",
+                lambda chunk=chunk: self.spotify.playlist_add_items(playlist_id, chunk),
+                expect="snapshot_id",
+                repeatable=False,
+            )
+
+    @property
+    def prefix(self) -> str:
+        """The API's base URL (SPOTIFY_API_URL) the requests go to."""
+        return self.spotify.prefix
+
     def _ids_request(self, endpoint: str, ids: Sequence[str]) -> str:
         shown = ",".join(ids[:3]) + (f",… ({len(ids)} ids)" if len(ids) > 3 else "")
         return f"GET {self._url(endpoint)}?ids={shown}"
@@ -258,11 +322,13 @@ def _spotipy(*, auth: str | None = None, auth_manager=None, session: requests.Se
     return spotify
 
 
-def _client(spotify: spotipy.Spotify, sleep: Callable[[float], None] | None) -> SpotifyClient:
+def _client(
+    spotify: spotipy.Spotify, sleep: Callable[[float], None] | None, *, max_retry_after: int, max_retries: int
+) -> SpotifyClient:
     return SpotifyClient(
         spotify,
-        max_retry_after=settings.SPOTIFY_MAX_RETRY_AFTER,
-        max_retries=settings.SPOTIFY_MAX_RETRIES,
+        max_retry_after=max_retry_after,
+        max_retries=max_retries,
         backoff_seconds=settings.SPOTIFY_BACKOFF_SECONDS,
         sleep=sleep if sleep is not None else time.sleep,
     )
@@ -287,14 +353,25 @@ def spotify_catalog_client(
     )
     # spotipy has no setting for the token endpoint; the instance attribute overrides the class default.
     credentials.OAUTH_TOKEN_URL = urljoin(_with_slash(settings.SPOTIFY_ACCOUNTS_URL), "api/token")
-    return _client(_spotipy(auth_manager=credentials, session=session), sleep)
+    return _client(
+        _spotipy(auth_manager=credentials, session=session),
+        sleep,
+        max_retry_after=settings.SPOTIFY_MAX_RETRY_AFTER,
+        max_retries=settings.SPOTIFY_MAX_RETRIES,
+    )
 
 
 def spotify_client_for_token(
     access_token: str, *, sleep: Callable[[float], None] | None = None, session: requests.Session | None = None
 ) -> SpotifyClient:
-    """A client acting as a listener with their (already refreshed) access token; same fault handling."""
-    return _client(_spotipy(auth=access_token, session=session or requests.Session()), sleep)
+    """A client acting as a listener with their (already refreshed) access token, for a listener's page: the same
+    fault handling, but waits and retries short enough for a web request (LISTENER_MAX_WAIT_SECONDS)."""
+    return _client(
+        _spotipy(auth=access_token, session=session or requests.Session()),
+        sleep,
+        max_retry_after=min(settings.SPOTIFY_MAX_RETRY_AFTER, LISTENER_MAX_WAIT_SECONDS),
+        max_retries=min(settings.SPOTIFY_MAX_RETRIES, LISTENER_MAX_RETRIES),
+    )
 
 
 def _with_slash(url: str) -> str:

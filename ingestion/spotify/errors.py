@@ -1,4 +1,4 @@
-"""What can go wrong talking to Spotify, as the crawlers need to tell it apart."""
+"""What can go wrong talking to Spotify, as the crawlers and the listener's pages need to tell it apart."""
 from __future__ import annotations
 
 import datetime as dt
@@ -33,4 +33,9 @@ class SpotifyUnavailable(SpotifyError):
 
 
 class SpotifyRequestFailed(SpotifyError):
-    """Any other refusal (400, 401): retrying will not help."""
+    """Any other refusal (400, 401: the token was revoked or expired): retrying will not help. `status` is the HTTP
+    status, 0 when the accounts service refused the app's credentials."""
+
+    def __init__(self, message: str, *, status: int = 0, request: str = ""):
+        super().__init__(message, request=request)
+        self.status = status

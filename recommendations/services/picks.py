@@ -5,8 +5,9 @@ Sources, as keys that round-trip through a URL:
 - `liked`: the listener's liked songs (always offered);
 - `playlist:<pk>`: a playlist in the catalog (imported from files, the demo's situation playlists);
 - `spotify-saved` and `spotify:<playlist id>`: the listener's Spotify saved tracks and playlists, read with
-  their own token (only when they logged in with Spotify). Their tracks count only where the catalog has them
-  (by Spotify id); the page says how many matched.
+  their own token (only when they logged in with Spotify), through the client accounts build on the catalog's
+  Spotify client. Their tracks count only where the catalog has them (by Spotify id); the page says how many
+  matched.
 """
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.services import spotify_client_for_user, spotify_error_message
 from ingestion.models import Playlist, Track
+from ingestion.spotify.client import SpotifyClient
+from ingestion.spotify.errors import SpotifyError, SpotifyRefused
 from recommendations.parsing import catalog_id
 from recommendations.selectors import reacted_track_ids
 
@@ -52,21 +56,25 @@ class SourceTracks:
 
 
 def playlist_sources(*, user: User) -> list[PlaylistSource]:
-    """The liked songs, then the listener's Spotify saved tracks and playlists if they use Spotify."""
+    """The liked songs, then the listener's Spotify saved tracks and playlists if they use Spotify.
+
+    When Spotify fails, the sources read so far are returned (the page still works with them) and the failure
+    is logged; `source_tracks` tells the listener what went wrong when they choose a Spotify source.
+    """
     sources = [PlaylistSource("liked", _("Songs you liked"), len(liked_track_ids(user=user)))]
-    client = _spotify_client(user)
+    client = spotify_client_for_user(user=user)
     if client is None:
         return sources
     try:
-        saved = client.current_user_saved_tracks(limit=1)
+        saved = client.saved_tracks(limit=1)
         sources.append(PlaylistSource("spotify-saved", _("Your saved tracks on Spotify"), saved.get("total")))
-        playlists = client.current_user_playlists(limit=SPOTIFY_PLAYLISTS_SHOWN)
+        playlists = client.my_playlists(limit=SPOTIFY_PLAYLISTS_SHOWN)
         for item in playlists.get("items") or []:
             if item and SPOTIFY_ID.match(item.get("id") or ""):
                 total = (item.get("tracks") or item.get("items") or {}).get("total")
                 sources.append(PlaylistSource(f"spotify:{item['id']}", item.get("name") or item["id"], total))
-    except Exception:  # spotipy raises many kinds; the page still works with the other sources
-        logger.warning("user %s: reading Spotify playlists failed", user.pk, exc_info=True)
+    except SpotifyError as error:  # its message names the request, never the token
+        logger.warning("user %s: reading Spotify playlists failed: %s", user.pk, error)
     return sources
 
 
@@ -103,26 +111,31 @@ def liked_track_ids(*, user: User) -> list[int]:
 
 
 def _spotify_source_tracks(user: User, key: str) -> SourceTracks:
-    client = _spotify_client(user)
+    client = spotify_client_for_user(user=user)
     if client is None:
         raise PlaylistSourceError(_("Log in with Spotify to use your Spotify playlists."))
     try:
         if key == "spotify-saved":
             label = _("Your saved tracks on Spotify")
-            spotify_ids = _read_pages(client, client.current_user_saved_tracks(limit=50))
+            spotify_ids = _read_pages(client, client.saved_tracks())
         else:
             playlist_id = key.removeprefix("spotify:")
-            label = (client.playlist(playlist_id, fields="name") or {}).get("name") or playlist_id
-            spotify_ids = _read_pages(client, client.playlist_items(playlist_id, limit=100))
-    except Exception:
-        logger.warning("user %s: reading Spotify source %s failed", user.pk, key, exc_info=True)
-        raise PlaylistSourceError(_("Spotify did not answer; try again in a minute.")) from None
+            label = client.playlist_name(playlist_id)
+            spotify_ids = _read_pages(client, client.playlist_items(playlist_id))
+    except SpotifyRefused as error:
+        logger.warning("user %s: reading Spotify source %s failed: %s", user.pk, key, error)
+        if error.status == 404:
+            raise PlaylistSourceError(_("That playlist is not on Spotify any more, or it is not yours.")) from None
+        raise PlaylistSourceError(spotify_error_message(error)) from None
+    except SpotifyError as error:
+        logger.warning("user %s: reading Spotify source %s failed: %s", user.pk, key, error)
+        raise PlaylistSourceError(spotify_error_message(error)) from None
     by_spotify_id = dict(Track.objects.filter(spotify_id__in=spotify_ids).values_list("spotify_id", "pk"))
     ids = _unique([by_spotify_id[sid] for sid in spotify_ids if sid in by_spotify_id])
     return SourceTracks(PlaylistSource(key, label, len(spotify_ids)), ids, len(spotify_ids))
 
 
-def _read_pages(client, page: dict | None) -> list[str]:
+def _read_pages(client: SpotifyClient, page: dict | None) -> list[str]:
     """Spotify track ids from a paged list of {"track": {...}} items, up to SPOTIFY_TRACKS_READ."""
     spotify_ids: list[str] = []
     while page and len(spotify_ids) < SPOTIFY_TRACKS_READ:
@@ -130,14 +143,8 @@ def _read_pages(client, page: dict | None) -> list[str]:
             track = (item or {}).get("track") or (item or {}).get("item") or {}
             if SPOTIFY_ID.match(track.get("id") or ""):
                 spotify_ids.append(track["id"])
-        page = client.next(page) if page.get("next") else None
+        page = client.next_page(page)
     return spotify_ids[:SPOTIFY_TRACKS_READ]
-
-
-def _spotify_client(user: User):
-    from accounts.services import spotify_client_for_user  # accounts owns tokens
-
-    return spotify_client_for_user(user=user)
 
 
 def _unique(ids: list[int]) -> list[int]:

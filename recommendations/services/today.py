@@ -18,9 +18,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
+from accounts.services import spotify_client_for_user, spotify_error_message
 from ingestion.models import Track, TrackArtist
+from ingestion.spotify.errors import SpotifyError, SpotifyRefused
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained, active_model
 from recommendations.models import ModelVersion, TodayEntry, TodayList, TrackReaction
 from recommendations.services.recommending import RecommendedTrack, recommend_clusters, recommend_content
@@ -348,32 +350,24 @@ def today_save_to_spotify(*, user: AbstractBaseUser, today_list: TodayList) -> s
     """Create a private playlist in the listener's Spotify with the list's songs that are on Spotify.
 
     Returns the playlist's web URL (may be ""). Each call makes a new playlist. Raises SpotifySaveError when
-    the listener has no Spotify connection, no song is on Spotify, or Spotify refuses.
+    the listener has no Spotify connection, no song is on Spotify, or Spotify refuses (saying why: busy, the
+    login revoked, the playlist refused).
     """
-    import requests
-    from django.utils.translation import gettext
-    from spotipy import SpotifyException
-
-    client = _spotify_client(user)
+    client = spotify_client_for_user(user=user)
     if client is None:
         raise SpotifySaveError(gettext("Log in with Spotify to save playlists to your Spotify account."))
     uris = [item.track.spotify_uri for item in today_items(today_list=today_list, user=user) if item.track.spotify_id]
     if not uris:
         raise SpotifySaveError(gettext("None of these songs is on Spotify (demo songs), so there is nothing to save."))
     try:
-        playlist = client.current_user_playlist_create(
-            f"오늘의 노래 · {today_list.day.isoformat()}", public=False, description="Today's Song (오늘의 노래)"
+        playlist = client.playlist_create(
+            name=f"오늘의 노래 · {today_list.day.isoformat()}", public=False, description="Today's Song (오늘의 노래)"
         )
         client.playlist_add_items(playlist["id"], uris)
-    except (SpotifyException, requests.RequestException) as error:
-        logger.warning("saving today list %s to Spotify failed: %s", today_list.pk, getattr(error, "http_status", ""))
+    except SpotifyRefused as error:
+        logger.warning("saving today list %s to Spotify failed: %s", today_list.pk, error)
         raise SpotifySaveError(gettext("Spotify did not accept the playlist. Please try again later.")) from None
+    except SpotifyError as error:
+        logger.warning("saving today list %s to Spotify failed: %s", today_list.pk, error)
+        raise SpotifySaveError(spotify_error_message(error)) from None
     return (playlist.get("external_urls") or {}).get("spotify", "")
-
-
-def _spotify_client(user: AbstractBaseUser):
-    try:
-        from accounts.services import spotify_client_for_user
-    except ImportError:  # accounts without Spotify support
-        return None
-    return spotify_client_for_user(user=user)

@@ -1,11 +1,12 @@
-"""What crawl tests share: pointing the settings at a fake, a client that records its waits or gets killed,
-and the catalog as comparable values."""
+"""What Spotify tests share: pointing the settings at a fake, a client that records its waits or gets killed,
+the catalog as comparable values, and a user logged in with Spotify as the fake's listener."""
 from __future__ import annotations
 
 import requests
 
 from ingestion.models import Album, Artist, Playlist, Track
 from ingestion.spotify import SpotifyClient, spotify_catalog_client
+from tests.fake_spotify.listener import FakeListener
 from tests.fake_spotify.server import CLIENT_ID, CLIENT_SECRET, FakeSpotify
 
 
@@ -73,3 +74,21 @@ def catalog_snapshot() -> dict[str, list]:
     ]
     return {name: sorted(rows, key=repr) for name, rows in
             {"artists": artists, "albums": albums, "tracks": tracks, "playlists": playlists}.items()}
+
+
+def spotify_connect(user, listener: FakeListener, *, product: str | None = "premium") -> None:
+    """Log `user` in with Spotify as `listener`: their stored token is the fake listener's, valid for an hour.
+    `product` is what the login stored from /me ("premium", "free"; None: not stored, so /me is asked)."""
+    import datetime as dt
+
+    from allauth.socialaccount.models import SocialAccount, SocialToken
+    from django.utils import timezone
+
+    extra_data = {"id": listener.profile["id"]} | ({"product": product} if product is not None else {})
+    account = SocialAccount.objects.create(
+        user=user, provider="spotify", uid=listener.profile["id"], extra_data=extra_data
+    )
+    SocialToken.objects.create(
+        account=account, token=listener.token, token_secret="fake-refresh-token",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )  # fmt: skip

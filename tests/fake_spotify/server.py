@@ -8,6 +8,7 @@ URLs point back here), several-at-once and single-item lookups, album tracks, au
 browse/new-releases and `search?q=tag:new&type=album`. `restricted=True` behaves like a development-mode
 app since 2026: 403 on audio-features, new-releases and several-at-once lookups, no popularity or followers,
 at most 10 search results per page. Faults are injected on the n-th API request or with a seeded probability.
+`listener=FakeListener(...)` (see `listener.py`) adds one listener's account, read and written with their token.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fake_spotify.catalog import FakeCatalog, Renderer
+from tests.fake_spotify.listener import FakeListener
 
 CLIENT_ID, CLIENT_SECRET = "fake-client-id", "fake-client-secret"
 TOKEN = "fake-access-token"
@@ -70,8 +72,10 @@ class FakeSpotify:
         faults: Faults | None = None,
         restricted: bool = False,
         page_limit: int = 100,
+        listener: FakeListener | None = None,
     ):
         self.catalog = catalog
+        self.listener = listener
         self.faults = faults or Faults()
         self.restricted = restricted
         self.page_limit = page_limit  # the most items a page holds, whatever limit the client asks for
@@ -107,9 +111,13 @@ class FakeSpotify:
 
     # --- routing ---
 
-    def answer(self, path: str, query: dict[str, str]) -> tuple[int, dict]:
-        """(status, body) for an authorised GET of `path` below /v1/."""
+    def answer(self, path: str, query: dict[str, str], *, as_listener: bool = False) -> tuple[int, dict]:
+        """(status, body) for an authorised GET of `path` below /v1/ (with the app's or the listener's token)."""
         parts = [p for p in path.split("/") if p]
+        if as_listener and self.listener is not None:
+            mine = self.listener.answer_get(parts, query, self.render)
+            if mine is not None:
+                return mine
         head = parts[0] if parts else ""
         if head in MAX_IDS and len(parts) == 1:
             return self._several(head, query)
@@ -230,10 +238,22 @@ def _handler_for(fake: FakeSpotify) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            form = parse_qs(self.rfile.read(length).decode())
+            url = urlsplit(self.path)
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            match = _API_PATH.match(url.path)
+            if match is not None:  # the listener's writes: create a playlist, add items
+                if not self._is_listener():
+                    self._send(401, {"error": {"status": 401, "message": "Invalid access token"}})
+                    return
+                fault = self._record_and_pick_fault("POST", url)
+                if fault is not None:
+                    return
+                parts = [p for p in match.group("rest").split("/") if p]
+                self._send(*fake.listener.answer_post(parts, json.loads(raw or b"null")))
+                return
+            form = parse_qs(raw.decode())
             expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-            if urlsplit(self.path).path != "/accounts/api/token":
+            if url.path != "/accounts/api/token":
                 self._send(404, {"error": "not_found"})
             elif self.headers.get("Authorization") != expected:
                 self._send(400, {"error": "invalid_client", "error_description": "Invalid client"})
@@ -248,19 +268,31 @@ def _handler_for(fake: FakeSpotify) -> type[BaseHTTPRequestHandler]:
             if match is None:
                 self._send(404, {"error": {"status": 404, "message": "Service not found"}})
                 return
-            if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            as_listener = self._is_listener()
+            if self.headers.get("Authorization") != f"Bearer {TOKEN}" and not as_listener:
                 self._send(401, {"error": {"status": 401, "message": "Invalid access token"}})
                 return
+            fault = self._record_and_pick_fault("GET", url)
+            if fault is not None and fault.kind in ("rate_limit", "server_error"):
+                return
+            query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+            status, body = fake.answer(match.group("rest"), query, as_listener=as_listener)
+            self._send(status, body, fault=fault.kind if fault else None)
+
+        def _is_listener(self) -> bool:
+            return fake.listener is not None and self.headers.get("Authorization") == f"Bearer {fake.listener.token}"
+
+        def _record_and_pick_fault(self, method: str, url) -> Fault | None:
+            """Count the request and pick its fault; a 429 or 503 fault is answered here."""
             with fake.lock:
-                fake.requests.append(f"GET {url.path}?{url.query}")
+                fake.requests.append(f"{method} {url.path}?{url.query}" if method == "GET" else f"{method} {url.path}")
                 fault = fake.faults.pick(len(fake.requests), url.path)
             if fault is not None and fault.kind in ("rate_limit", "server_error"):
                 status = 429 if fault.kind == "rate_limit" else 503
                 self._send(status, _error(status, "injected")[1], {"Retry-After": str(fault.retry_after)})
-                return
-            query = {key: values[-1] for key, values in parse_qs(url.query).items()}
-            status, body = fake.answer(match.group("rest"), query)
-            self._send(status, body, fault=fault.kind if fault else None)
+            elif fault is not None and method == "POST":
+                self._send(503, _error(503, "injected")[1])  # body faults are for reads; a write just fails
+            return fault
 
         def _send(self, status: int, body: dict, headers: dict | None = None, fault: str | None = None) -> None:
             data = json.dumps(body).encode()

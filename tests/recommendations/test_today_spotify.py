@@ -1,64 +1,18 @@
-"""Saving today's songs as a Spotify playlist, against a fake Spotify on 127.0.0.1 (the real spotipy runs)."""
+"""Saving today's songs as a Spotify playlist, against the fake Spotify on 127.0.0.1 (the real spotipy runs)."""
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
-import spotipy
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from filters.models import TasteProfile
 from ingestion.models import Track
 from recommendations.models import TodayList
+from tests.fake_spotify import FakeListener, FakeSpotify, Fault, Faults, small_catalog
+from tests.fake_spotify.helpers import connect, spotify_connect
 from tests.filters.catalog import build_listener_catalog, train_recommenders
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
-
-
-class FakePlaylists:
-    """Spotify's POST /me/playlists and POST /playlists/{id}/items; `refuse` answers 403 to everything."""
-
-    def __init__(self, *, refuse: bool = False) -> None:
-        self.refuse = refuse
-        self.created: list[dict] = []
-        self.added: list[str] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
-                if fake.refuse or self.headers.get("Authorization") != "Bearer listener-token":
-                    return self._send(403, {"error": {"status": 403, "message": "Forbidden"}})
-                if self.path.startswith("/v1/me/playlists"):
-                    fake.created.append(body)
-                    return self._send(201, {"id": "pl1", "external_urls": {"spotify": "https://open.spotify.com/playlist/pl1"}})
-                if self.path.startswith("/v1/playlists/pl1/items"):
-                    fake.added += body["uris"] if isinstance(body, dict) else body
-                    return self._send(201, {"snapshot_id": "s1"})
-                return self._send(404, {"error": {"status": 404, "message": "Not found"}})
-
-            def _send(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/v1/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def client(self, *, user) -> spotipy.Spotify:
-        client = spotipy.Spotify(auth="listener-token", retries=0, status_retries=0, requests_timeout=5)
-        client.prefix = self.url
-        return client
 
 
 @pytest.fixture
@@ -74,16 +28,20 @@ def ready(client, django_capture_on_commit_callbacks) -> TodayList:
 
 
 @pytest.fixture
-def fake_spotify(monkeypatch):
-    def start(**options) -> FakePlaylists:
-        fake = FakePlaylists(**options)
-        monkeypatch.setattr("accounts.services.spotify_client_for_user", fake.client)
-        return fake
+def fake_spotify(settings, ready):
+    """Starts a fake Spotify and logs the listener in with Spotify there; returns their fake account."""
+    servers: list[FakeSpotify] = []
 
-    fakes: list[FakePlaylists] = []
-    yield lambda **options: fakes.append(start(**options)) or fakes[-1]
-    for fake in fakes:
-        fake.server.shutdown()
+    def start(*, refuse: bool = False, faults: Faults | None = None) -> FakeListener:
+        listener = FakeListener(refuse_writes=refuse)
+        servers.append(FakeSpotify(small_catalog(), listener=listener, faults=faults).start())
+        connect(settings, servers[-1])
+        spotify_connect(ready.user, listener)
+        return listener
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 def test_saving_creates_a_private_playlist_with_the_songs_on_spotify(client, ready, fake_spotify):
@@ -128,3 +86,41 @@ def test_demo_songs_cannot_be_saved(client, ready, fake_spotify):
 
     assert "None of these songs is on Spotify (demo songs)" in response.content.decode()
     assert fake.created == []
+
+
+def test_spotify_busy_for_long_says_when_to_try_again(client, ready, fake_spotify):
+    fake = fake_spotify(faults=Faults([Fault("rate_limit", on={1}, retry_after=600)]))
+
+    response = client.post("/today/save-playlist/", follow=True)
+
+    assert "Spotify is busy. Please try again in 10 minutes." in response.content.decode()
+    assert fake.created == []
+
+
+def test_a_short_rate_limit_is_waited_out_and_the_playlist_saved(client, ready, fake_spotify, settings):
+    settings.SPOTIFY_BACKOFF_SECONDS = 0
+    fake = fake_spotify(faults=Faults([Fault("rate_limit", on={1}, retry_after=0)]))
+
+    response = client.post("/today/save-playlist/", follow=True)
+
+    assert "Saved to your Spotify as a private playlist." in response.content.decode()
+    assert len(fake.created) == 1
+
+
+def test_a_revoked_spotify_login_says_to_log_in_again(client, ready, fake_spotify):
+    fake = fake_spotify()
+    fake.token = "revoked"  # Spotify no longer accepts the stored token
+
+    response = client.post("/today/save-playlist/", follow=True)
+
+    assert "log in with Spotify again" in response.content.decode()
+
+
+def test_spotify_failing_while_creating_is_not_retried_into_two_playlists(client, ready, fake_spotify, settings):
+    settings.SPOTIFY_BACKOFF_SECONDS = 0
+    fake = fake_spotify(faults=Faults([Fault("server_error", probability=1.0, path="/me/playlists", times=1)]))
+
+    response = client.post("/today/save-playlist/", follow=True)
+
+    assert "Spotify did not answer; try again in a minute." in response.content.decode()
+    assert fake.created == []  # the failed POST made nothing, and it was not sent again

@@ -11,6 +11,8 @@ from django.utils import timezone
 from filters.models import TasteProfile
 from ingestion.models import Track
 from recommendations.models import TodayList, TrackReaction
+from tests.fake_spotify import FakeListener
+from tests.fake_spotify.helpers import spotify_connect
 from tests.filters.catalog import build_listener_catalog, train_recommenders
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
@@ -257,11 +259,8 @@ def test_save_as_playlist_without_spotify_says_so(client, ready):
     assert "Log in with Spotify to save playlists" in page or "None of these songs is on Spotify" in page
 
 
-def test_premium_listeners_get_the_web_playback_sdk(client, ready, monkeypatch):
-    import accounts.services
-
-    monkeypatch.setattr(accounts.services, "spotify_is_premium", lambda *, user: True, raising=False)
-    monkeypatch.setattr(accounts.services, "spotify_access_token", lambda *, user: "token-123", raising=False)
+def test_premium_listeners_get_the_web_playback_sdk(client, ready, listener):
+    spotify_connect(listener, FakeListener(token="token-123"), product="premium")  # a fresh token: no request
 
     page = client.get("/today/").content.decode()
 
@@ -272,11 +271,8 @@ def test_premium_listeners_get_the_web_playback_sdk(client, ready, monkeypatch):
     assert client.get("/today/player-token/").json() == {"access_token": "token-123"}
 
 
-def test_listeners_without_premium_get_the_embed_player(client, ready, monkeypatch):
-    import accounts.services
-
-    monkeypatch.setattr(accounts.services, "spotify_is_premium", lambda *, user: False, raising=False)
-    monkeypatch.setattr(accounts.services, "spotify_access_token", lambda *, user: "token-123", raising=False)
+def test_listeners_without_premium_get_the_embed_player(client, ready, listener):
+    spotify_connect(listener, FakeListener(token="token-123"), product="free")
 
     page = client.get("/today/").content.decode()
 
