@@ -1,8 +1,6 @@
 """The taste wizard: favourite song, then mood, speed and emotion as picture buttons; saved step by step."""
 from __future__ import annotations
 
-import contextlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -24,6 +22,7 @@ from filters.services import (
     taste_reset,
 )
 from ingestion.models import Track
+from recommendations.services.today import today_request
 
 # (step, URL name, label in the progress indicator), in order.
 STEPS = (
@@ -110,14 +109,9 @@ def wizard_choice(request: HttpRequest, step: str) -> HttpResponse:
 
 
 def _finish(request: HttpRequest) -> HttpResponse:
-    """Mark the taste complete; if today's list was made before the taste last changed, make a fresh one."""
-    from recommendations.services.today import RerollLimitReached, today_latest, today_request
-
-    taste = taste_complete(user=request.user)
-    latest = today_latest(user=request.user)
-    if latest is not None and latest.created < taste.updated_at:
-        with contextlib.suppress(RerollLimitReached):  # then the loading screen shows the day's latest list
-            today_request(user=request.user, reroll=True)
+    """Mark the taste complete and ask for today's songs (a list made before the taste changed is replaced)."""
+    taste_complete(user=request.user)
+    today_request(user=request.user)
     return redirect("recommendations:today-loading")
 
 

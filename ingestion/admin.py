@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
@@ -36,8 +35,8 @@ from ingestion.models import (
     TrackArtist,
 )
 from ingestion.services.changes import catalog_changed
-from ingestion.services.imports import import_run_create
-from ingestion.tasks import run_import_task
+from ingestion.services.crawls.playlists import SpotifyNotConnected, crawl_playlists_queue
+from ingestion.services.imports import import_run_queue
 
 admin.site.site_header = "오늘의 노래 · Today's Song — curation"
 admin.site.site_title = "오늘의 노래 admin"
@@ -472,18 +471,12 @@ class ImportRunAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/ingestion/importrun/upload.html", context)
 
     def _queue_upload(self, request: HttpRequest, form: ImportUploadForm) -> ImportRun:
-        with transaction.atomic():
-            run = import_run_create(
-                kind=form.cleaned_data["kind"],
-                format_name=form.cleaned_data["format"] or None,
-                uploaded_file=form.cleaned_data["file"],
-                user=request.user,
-            )
-            # Without a broker the task runs right here, after the commit; with one, a worker picks it up.
-            # robust: a failed run is recorded on the run (and logged), so the curator gets its page, not a 500.
-            transaction.on_commit(lambda: run_import_task.delay(run.pk), robust=True)
-        run.refresh_from_db()
-        return run
+        return import_run_queue(
+            kind=form.cleaned_data["kind"],
+            format_name=form.cleaned_data["format"] or None,
+            uploaded_file=form.cleaned_data["file"],
+            user=request.user,
+        )
 
 
 def _counts_text(counts) -> str:
@@ -508,10 +501,6 @@ def _run_message(run: ImportRun) -> tuple[str, int]:
 
 def crawl_playlists_action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     """Queue a crawl of the selected Spotify playlists (others have no Spotify id to crawl)."""
-    from django.conf import settings
-
-    from ingestion.tasks import crawl_playlists_task
-
     playlist_ids = list(
         queryset.filter(source=Playlist.Source.SPOTIFY).order_by("pk").values_list("external_id", flat=True)
     )
@@ -523,14 +512,14 @@ def crawl_playlists_action(model_admin: admin.ModelAdmin, request: HttpRequest, 
         )
     if not playlist_ids:
         return
-    if not settings.SPOTIFY_CLIENT_ID or not settings.SPOTIFY_CLIENT_SECRET:
+    try:
+        crawl_playlists_queue(playlist_ids=playlist_ids)
+    except SpotifyNotConnected:
         model_admin.message_user(
             request, "Spotify is not connected: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET, then try again.",
             messages.ERROR,
         )
         return
-    # Without a broker the crawl runs right here after the commit; robust: a failure is logged on its CrawlRun.
-    transaction.on_commit(lambda: crawl_playlists_task.delay(playlist_ids), robust=True)
     model_admin.message_user(
         request, f"Crawl of {_plural(len(playlist_ids), 'playlist')} queued; see Crawl runs for its outcome.",
         messages.SUCCESS,

@@ -11,17 +11,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from recommendations.artifacts import installed_engines
 from recommendations.models import DatasetState, ModelVersion, OfflineEvaluation, RebuildLease
-from recommendations.services import model_version_activate
 from recommendations.services.rebuilds import REBUILD_LEASE, dataset_state
-from recommendations.tasks import train_recommenders_task
+from recommendations.services.training import model_version_activate, recommender_train_queue
 
 METRICS_IN_LIST = ("fit_seconds", "artifact_bytes", "cluster_sizes", "genre_vocabulary", "playlists")
 
@@ -112,10 +109,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Train these engines now (skipped if the catalog is unchanged)", permissions=["change"])
     def train_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        engines = sorted({version.engine for version in queryset} & set(installed_engines()))
-        for engine in engines:
-            # Without a broker the task runs right here, after the commit; with one, a worker picks it up.
-            transaction.on_commit(lambda engine=engine: train_recommenders_task.delay(engine), robust=True)
+        engines = recommender_train_queue(engines={version.engine for version in queryset})
         self.message_user(
             request, f"Training queued for {', '.join(engines)}; new versions appear here when done.", messages.INFO
         )

@@ -17,9 +17,7 @@ from django.http import HttpRequest, JsonResponse
 from ingestion.models import Playlist, Track
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.engines.content import Emotion, Mood, Speed
-from recommendations.models import TrackReaction
 from recommendations.parsing import catalog_id
-from recommendations.selectors import reacted_track_ids
 from recommendations.services import (
     ClusterRecommendations,
     Recommendations,
@@ -144,7 +142,7 @@ def content_recommendations(form: ContentQuery, user: User) -> dict[str, Any]:
         speed=data["speed"] or None,
         emotion=data["emotion"] or None,
         k=data["k"],
-        exclude_track_ids=disliked_track_ids(user),
+        user=user,
         reroll_seed=data["reroll"],
     )
     return recommendations_json(found)
@@ -160,7 +158,7 @@ def cluster_recommendations(form: ClustersQuery, user: User) -> dict[str, Any]:
             raise ApiError(404, f"no playlist has id {data['playlist']}")
         track_ids += list(playlist.entries.values_list("track_id", flat=True))
     _check_tracks_exist(data["track"])
-    found = recommend_clusters(playlist_track_ids=track_ids, k=data["k"], exclude_track_ids=disliked_track_ids(user))
+    found = recommend_clusters(playlist_track_ids=track_ids, k=data["k"], user=user)
     return recommendations_json(found)
 
 
@@ -173,7 +171,7 @@ def situation_recommendations(form: SituationQuery, user: User) -> dict[str, Any
             text=data["q"],
             k=data["k"],
             seed_track_ids=data["track"],
-            exclude_track_ids=disliked_track_ids(user),
+            user=user,
             reroll_seed=data["reroll"],
         )
     except ValueError as error:
@@ -200,10 +198,6 @@ def api_user(request: HttpRequest) -> User:
     if isinstance(request.user, AnonymousUser) or not request.user.is_authenticated:
         raise ApiError(401, "log in first, or send `Authorization: Bearer <your API token>`")
     return request.user
-
-
-def disliked_track_ids(user: User) -> list[int]:
-    return reacted_track_ids(user_id=user.pk, kind=TrackReaction.Kind.DISLIKE)
 
 
 def recommendations_json(found: Recommendations) -> dict[str, Any]:

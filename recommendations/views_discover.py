@@ -8,8 +8,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
-from recommendations.models import TrackReaction
-from recommendations.selectors import reacted_track_ids
 from recommendations.services import recommend_clusters, recommend_situation
 from recommendations.services.picks import (
     PlaylistSourceError,
@@ -32,9 +30,7 @@ def situation_search(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "examples": SITUATION_EXAMPLES, "answer": None, "error": ""}
     if form.is_valid():
         try:
-            context["answer"] = recommend_situation(
-                text=form.cleaned_data["q"], k=RESULTS, exclude_track_ids=_disliked(request)
-            )
+            context["answer"] = recommend_situation(text=form.cleaned_data["q"], k=RESULTS, user=request.user)
         except (ModelNotTrained, ArtifactUnavailable, ValueError) as error:
             context["error"] = str(error)
     return render(request, "recommendations/situation.html", context)
@@ -61,19 +57,11 @@ def playlist_picks(request: HttpRequest) -> HttpResponse:
             if not chosen.track_ids:
                 context["error"] = _("None of this playlist's songs is in our catalog yet: nothing to go on.")
             else:
-                context["answer"] = recommend_clusters(
-                    playlist_track_ids=chosen.track_ids, k=RESULTS, exclude_track_ids=_disliked(request)
-                )
+                context["answer"] = recommend_clusters(playlist_track_ids=chosen.track_ids, k=RESULTS, user=user)
                 context["clusters"] = _cluster_rows(context["answer"])
         except (PlaylistSourceError, ModelNotTrained, ArtifactUnavailable) as error:
             context["error"] = str(error)
     return render(request, "recommendations/playlist_picks.html", context)
-
-
-def _disliked(request: HttpRequest) -> list[int]:
-    if not request.user.is_authenticated:
-        return []
-    return reacted_track_ids(user_id=request.user.pk, kind=TrackReaction.Kind.DISLIKE)
 
 
 def _cluster_rows(answer) -> list[dict]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -56,6 +57,21 @@ def import_run_create(
         run.uploaded_file.save(Path(uploaded_file.name).name, uploaded_file, save=False)
         run.paths = [Path(uploaded_file.name).name]
     run.save()
+    return run
+
+
+def import_run_queue(*, kind: str, format_name: str | None, uploaded_file: File, user=None) -> ImportRun:
+    """Create a run for an uploaded file and queue its import after the commit; returns the run as it is then.
+
+    Without a broker the import runs right here, after the commit; with one, a worker picks it up. A failed run is
+    recorded on the run (and logged), never raised, so the uploader gets its page.
+    """
+    from ingestion.tasks import run_import_task  # tasks import the services
+
+    with transaction.atomic():
+        run = import_run_create(kind=kind, format_name=format_name, uploaded_file=uploaded_file, user=user)
+        transaction.on_commit(lambda: run_import_task.delay(run.pk), robust=True)
+    run.refresh_from_db()
     return run
 
 

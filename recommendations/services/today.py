@@ -21,10 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from accounts.services import spotify_client_for_user, spotify_error_message
+from filters.models import TasteProfile
 from ingestion.models import Track, TrackArtist
 from ingestion.spotify.errors import SpotifyError, SpotifyRefused
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained, active_model
 from recommendations.models import ModelVersion, TodayEntry, TodayList, TrackReaction
+from recommendations.selectors import reacted_track_ids
 from recommendations.services.recommending import RecommendedTrack, recommend_clusters, recommend_content
 
 logger = logging.getLogger(__name__)
@@ -68,18 +70,21 @@ def today_request(*, user: AbstractBaseUser, reroll: bool = False) -> TodayList:
     """Today's latest list for the listener, created (and its computation enqueued) if there is none yet.
 
     `reroll=True` makes a new list (reroll + 1) once the latest one is done; while it is still being computed the
-    latest is returned, so a double click makes one list. A failed list is retried. A list left waiting too long
-    is enqueued again. Safe to call repeatedly: the computation claims the list, so enqueuing it twice computes it
-    once. Raises RerollLimitReached.
+    latest is returned, so a double click makes one list. A finished list that was computed before the listener's
+    taste last changed is replaced the same way (past the day's MAX_REROLLS_PER_DAY the latest list stays). A
+    failed list is retried. A list left waiting too long is enqueued again. Safe to call repeatedly: the
+    computation claims the list, so enqueuing it twice computes it once. Raises RerollLimitReached (for `reroll`).
     """
     day = timezone.localdate()
     latest = today_latest(user=user, day=day)
     today_list, made = latest, True
     if latest is None:
         today_list = _list_create(user=user, day=day, reroll=0)
-    elif reroll and latest.is_done:
+    elif latest.is_done and (reroll or _made_before_taste_changed(latest)):
         if latest.reroll >= MAX_REROLLS_PER_DAY:
-            raise RerollLimitReached
+            if reroll:
+                raise RerollLimitReached
+            return latest  # a changed taste after the day's last list: the loading screen shows the latest
         today_list = _list_create(user=user, day=day, reroll=latest.reroll + 1)
     elif latest.status == TodayList.Status.FAILED:
         TodayList.objects.filter(pk=latest.pk, status=TodayList.Status.FAILED).update(
@@ -91,6 +96,12 @@ def today_request(*, user: AbstractBaseUser, reroll: bool = False) -> TodayList:
     if made or (_is_stuck(today_list) and _wait_restarted(today_list)):
         _enqueue(today_list.pk)
     return today_list
+
+
+def _made_before_taste_changed(today_list: TodayList) -> bool:
+    """Whether the list was computed (or, never claimed, made) before the listener's taste last changed."""
+    changed = TasteProfile.objects.filter(user_id=today_list.user_id).values_list("updated_at", flat=True).first()
+    return changed is not None and (today_list.started or today_list.created) < changed
 
 
 def today_compute(*, today_list_id: int) -> str:
@@ -265,18 +276,15 @@ def _progress(today_list: TodayList, percent: int) -> None:
 
 def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
     """The list's songs as (engine, track), new releases first. Raises ModelNotTrained without a content model."""
-    from filters.models import TasteProfile
-
-    taste = TasteProfile.objects.filter(user_id=today_list.user_id).first()
+    user = today_list.user
+    taste = TasteProfile.objects.filter(user=user).first()
     favourites = list(taste.favourite_tracks.values_list("pk", flat=True)) if taste else []
-    reactions = TrackReaction.objects.filter(user_id=today_list.user_id)
-    liked = list(reactions.filter(kind=TrackReaction.Kind.LIKE).values_list("track_id", flat=True))
-    disliked = list(reactions.filter(kind=TrackReaction.Kind.DISLIKE).values_list("track_id", flat=True))
+    liked = reacted_track_ids(user_id=user.pk, kind=TrackReaction.Kind.LIKE)
     # Songs of the day's earlier lists stay out, so a reroll brings new songs even from the deterministic clusters.
     earlier = TodayEntry.objects.filter(
         today_list__user_id=today_list.user_id, today_list__day=today_list.day, today_list__reroll__lt=today_list.reroll
     ).values_list("track_id", flat=True)
-    excluded = [*disliked, *liked, *earlier]
+    excluded = [*liked, *earlier]  # and, inside recommend_*, what the listener disliked
     _progress(today_list, 20)
     content = recommend_content(
         favourite_track_ids=favourites,
@@ -286,13 +294,14 @@ def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
         k=2 * TODAY_SIZE,  # twice as many candidates, so new releases among them can go first
         exclude_track_ids=excluded,
         reroll_seed=_reroll_seed(today_list),
+        user=user,
     )
     _progress(today_list, 55)
     from_likes: list[RecommendedTrack] = []
     if liked:
         try:
             from_likes = recommend_clusters(
-                playlist_track_ids=liked, k=TODAY_SIZE // 2, exclude_track_ids=excluded
+                playlist_track_ids=liked, k=TODAY_SIZE // 2, exclude_track_ids=excluded, user=user
             ).tracks
         except (ModelNotTrained, ArtifactUnavailable):
             logger.warning("today list %s: no clusters model, content only", today_list.pk)

@@ -37,6 +37,7 @@ from recommendations.artifacts import (
     artifact_prefix,
     artifact_upload,
     engine_spec,
+    installed_engines,
 )
 from recommendations.engines.features import ARTIFACT_FORMAT, CatalogSnapshot
 from recommendations.models import ModelVersion
@@ -155,6 +156,18 @@ def recommender_train(
     version = _version_finish(version, _build_or_fail(spec, version, data, progress))
     model_versions_retire(engine=engine)
     return version
+
+
+def recommender_train_queue(*, engines: Iterable[str]) -> list[str]:
+    """Queue a training of each installed engine of `engines`, run after the commit (in-process without a broker;
+    a failure is recorded on its version, not raised). Returns the engines queued. Safe to repeat: a training
+    that finds its data unchanged is skipped."""
+    from recommendations.tasks import train_recommenders_task  # tasks import the services
+
+    queued = sorted(set(engines) & set(installed_engines()))
+    for engine in queued:
+        transaction.on_commit(lambda engine=engine: train_recommenders_task.delay(engine), robust=True)
+    return queued
 
 
 def song2vec_refit(*, data: TrainingData | None = None) -> ModelVersion | None:

@@ -179,6 +179,28 @@ def test_an_empty_catalog_records_nothing():
     assert not ModelVersion.objects.exists()
 
 
+def test_a_listeners_disliked_tracks_are_never_recommended_to_them_by_any_engine(catalog):
+    from django.contrib.auth.models import User
+
+    from recommendations.models import TrackReaction
+
+    add_situation_playlists(catalog)
+    for engine in ("content", "clusters", "song2vec"):
+        recommender_train(engine=engine)
+    minji, hanni = User.objects.create_user("minji"), User.objects.create_user("hanni")
+    TrackReaction.objects.create(user=minji, track=catalog["ditto"], kind=TrackReaction.Kind.DISLIKE)
+
+    answers = [
+        recommend_content(favourite_track_ids=[catalog["hype_boy"].pk], k=20, user=minji),
+        recommend_clusters(playlist_track_ids=[catalog["hype_boy"].pk], k=20, user=minji),
+        recommend_situation(text="party", k=20, user=minji),
+    ]
+    others = recommend_content(favourite_track_ids=[catalog["hype_boy"].pk], k=20, user=hanni)
+
+    assert all("Ditto" not in recommended_names(answer) for answer in answers)
+    assert "Ditto" in recommended_names(others)
+
+
 def test_track_hidden_after_training_is_never_recommended(catalog):
     recommender_train(engine="content")
     Track.objects.filter(pk=catalog["ditto"].pk).update(is_hidden=True, updated_at=timezone.now())

@@ -317,3 +317,28 @@ def test_a_list_claimed_by_a_worker_that_died_is_computed_again(tracks):
 
     stuck.refresh_from_db()
     assert stuck.status == "ready" and stuck.entries.count() == 20
+
+
+def test_a_list_computed_before_the_taste_changed_is_replaced_on_the_next_request(
+    tracks, django_capture_on_commit_callbacks
+):
+    user = make_listener()
+    first = request_list(user, django_capture_on_commit_callbacks)
+    TasteProfile.objects.filter(user=user).update(mood="dark", updated_at=timezone.now())
+
+    second = request_list(user, django_capture_on_commit_callbacks)
+    third = request_list(user, django_capture_on_commit_callbacks)
+
+    assert (first.reroll, second.reroll, third.reroll) == (0, 1, 1)
+    assert second.status == "ready" and track_ids(second) != track_ids(first)
+
+
+def test_a_changed_taste_after_the_days_last_list_keeps_the_latest(
+    tracks, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("recommendations.services.today.MAX_REROLLS_PER_DAY", 0)
+    user = make_listener()
+    first = request_list(user, django_capture_on_commit_callbacks)
+    TasteProfile.objects.filter(user=user).update(mood="dark", updated_at=timezone.now())
+
+    assert request_list(user, django_capture_on_commit_callbacks).pk == first.pk

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
+from django.db import transaction
 from tqdm import tqdm
 
 from ingestion.importers.formats import values as v
@@ -32,6 +34,20 @@ def playlist_references_parse(references: list[str]) -> tuple[list[str], list[st
         except ValueError as problem:
             problems.append(str(problem))
     return list(ids), problems
+
+
+class SpotifyNotConnected(Exception):
+    """This server has no Spotify app (SPOTIFY_CLIENT_ID / SPOTIFY_CLIENT_SECRET), so nothing can be crawled."""
+
+
+def crawl_playlists_queue(*, playlist_ids: list[str]) -> None:
+    """Queue a crawl of these Spotify playlists, run after the commit (in-process without a broker, where a failure
+    is logged on its CrawlRun rather than raised). Raises SpotifyNotConnected without a Spotify app."""
+    from ingestion.tasks import crawl_playlists_task  # tasks import the services
+
+    if not settings.SPOTIFY_CLIENT_ID or not settings.SPOTIFY_CLIENT_SECRET:
+        raise SpotifyNotConnected
+    transaction.on_commit(lambda: crawl_playlists_task.delay(playlist_ids), robust=True)
 
 
 def crawl_playlists(
