@@ -19,7 +19,7 @@ matrix per request) at 2k and 10k tracks, a handful of requests each, as the bas
 
 Song2Vec's synthetic corpus: one playlist per 30 catalog tracks (at most 10,000) of 20-100 tracks drawn mostly from
 the scenes of one situation and named as people name such playlists (bench/synthetic.py). Song2Vec is skipped,
-with "song2vec: not available" on stdout, when recommendations.engines.song2vec is missing.
+with "song2vec: not available" on stdout, when recommendations.engines.song2vec.engine is missing.
 
 Requests, drawn with a fixed seed: content: one favourite with mood, speed and emotion (each left out 10% of the
 time), or three favourites, or a reroll, always excluding 50 disliked tracks; clusters: a playlist of 5-200 random
@@ -185,7 +185,7 @@ def _clusters_requests(engine: Any, rng: Any, count: int) -> list[tuple[str, dic
 
 def _song2vec_fit(catalog: Any, corpus: Any) -> Any:
     """Synthetic: the corpus plus the catalog (tracks in no playlist are placed by content). mpd-dev: playlists only."""
-    from recommendations.engines.song2vec import Song2VecEngine
+    from recommendations.engines.song2vec.engine import Song2VecEngine
 
     if isinstance(corpus, list):
         return Song2VecEngine.fit(corpus)
@@ -193,7 +193,7 @@ def _song2vec_fit(catalog: Any, corpus: Any) -> Any:
 
 
 def _song2vec_load(directory: Path) -> Any:
-    from recommendations.engines.song2vec import Song2VecEngine
+    from recommendations.engines.song2vec.engine import Song2VecEngine
 
     return Song2VecEngine.load(directory, mmap=True)
 
@@ -223,9 +223,9 @@ DRIVERS: dict[str, EngineDriver] = {
 
 
 def song2vec_available() -> bool:
-    """Whether recommendations.engines.song2vec imports and exposes Song2VecEngine (a colleague's work in progress)."""
+    """Whether recommendations.engines.song2vec.engine imports and exposes Song2VecEngine."""
     try:
-        from recommendations.engines import song2vec
+        from recommendations.engines.song2vec import engine as song2vec
     except Exception as error:  # absent, or half-written: either way there is nothing to measure
         print(f"song2vec: {type(error).__name__}: {error}", file=sys.stderr)
         return False

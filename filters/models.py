@@ -47,10 +47,6 @@ class TasteProfile(models.Model):
     def __str__(self) -> str:
         return f"taste of user {self.user_id}"
 
-    @property
-    def is_complete(self) -> bool:
-        return self.completed_at is not None
-
 
 class SuggestedTrack(models.Model):
     """A song curators put on the wizard's first step, with its album art, in `position` order."""

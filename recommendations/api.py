@@ -18,7 +18,7 @@ from ingestion.models import Playlist, Track
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.engines.content import Emotion, Mood, Speed
 from recommendations.parsing import catalog_id
-from recommendations.services import (
+from recommendations.services.recommending import (
     ClusterRecommendations,
     Recommendations,
     RecommendedTrack,

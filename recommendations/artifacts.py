@@ -103,7 +103,7 @@ ENGINES: dict[str, EngineSpec] = {
         ),
         EngineSpec(
             ModelVersion.Engine.SONG2VEC.value,
-            "recommendations.engines.song2vec",
+            "recommendations.engines.song2vec.engine",
             "Song2VecEngine",
             uses_playlists=True,
         ),
@@ -299,11 +299,6 @@ def active_model(name: str) -> LoadedModel:
         if current is not None and not _check_due(current):
             return current
         return _refresh(name, current)
-
-
-def active_engine(name: str) -> Any:
-    """The loaded engine object of the active version (see `active_model`)."""
-    return active_model(name).engine
 
 
 def forget_loaded_engines() -> None:

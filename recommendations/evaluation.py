@@ -40,7 +40,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommendations.engines.features import AUDIO_FEATURES, CatalogSnapshot
-from recommendations.engines.song2vec import Song2VecEngine, Song2VecWeights, Word2VecParams
+from recommendations.engines.song2vec.engine import Song2VecEngine, Song2VecWeights
+from recommendations.engines.song2vec.vectors import Word2VecParams
 
 RECOMMENDATIONS = 500
 MIN_TRACKS = 35  # distinct tracks a test playlist needs, so that even "title + first 25" hides at least 10

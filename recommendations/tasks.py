@@ -5,15 +5,15 @@ to minutes, `rebuild_nightly_task`, `retrain_weekly_task` and `precompute_today_
 """
 from celery import shared_task
 
-from recommendations.services import NothingToTrainOn, TrainingFailed, recommender_train
 from recommendations.services.rebuilds import (
     CATALOG_REBUILD,
     PLAYLIST_ENGINES,
     RebuildKind,
     dataset_rebuild,
     dataset_rebuild_if_dirty,
-    listeners_precompute_today,
 )
+from recommendations.services.today import today_compute, today_precompute_all
+from recommendations.services.training import NothingToTrainOn, TrainingFailed, recommender_train
 
 
 @shared_task
@@ -51,13 +51,12 @@ def retrain_weekly_task(force: bool = False) -> str:
 
 @shared_task
 def precompute_today_task() -> str:
-    """Precompute every active listener's "today's songs" for the day; a re-run replaces them."""
-    return f"today's songs precomputed for {listeners_precompute_today()} listeners"
+    """Precompute the day's first "today's songs" of every active listener who has none yet; a re-run keeps the lists
+    already made (what a listener saw today never changes) and computes only the missing ones."""
+    return f"today's songs precomputed for {today_precompute_all()} listeners"
 
 
 @shared_task
 def compute_today_task(today_list_id: int) -> str:
     """Fill one listener's "today's songs" list; a list already claimed or done is left alone."""
-    from recommendations.services.today import today_compute
-
     return today_compute(today_list_id=today_list_id)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.services import spotify_access_token, spotify_is_premium
 from accounts.spotify_login import spotify_url
+from filters.models import TasteProfile
 from ingestion.models import Track
 from recommendations.models import TodayList, TrackReaction
 from recommendations.parsing import catalog_id
@@ -38,8 +40,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _has_taste(user: AbstractBaseUser) -> bool:
-    from filters.models import TasteProfile
-
     return TasteProfile.objects.filter(user=user, completed_at__isnull=False).exists()
 
 
@@ -125,10 +125,6 @@ def _removed_track(request: HttpRequest) -> Track | None:
 def _playback(user: AbstractBaseUser) -> dict:
     """How this listener plays songs: the Web Playback SDK with a Premium Spotify login, else the embed player."""
     try:
-        from accounts.services import spotify_access_token, spotify_is_premium
-    except ImportError:
-        return {"sdk": False}
-    try:
         sdk = spotify_is_premium(user=user) and bool(spotify_access_token(user=user))
     except Exception:  # Spotify down or the token revoked: the embed player still works
         logger.warning("Spotify playback check failed for user %s", user.pk, exc_info=True)
@@ -141,10 +137,6 @@ def _playback(user: AbstractBaseUser) -> dict:
 @require_GET
 def player_token(request: HttpRequest) -> JsonResponse:
     """A fresh Spotify access token for the Web Playback SDK (same-origin only, never cached)."""
-    try:
-        from accounts.services import spotify_access_token
-    except ImportError:
-        raise Http404 from None
     token = spotify_access_token(user=request.user)
     if not token:
         return JsonResponse({"error": _("Log in with Spotify to play songs here.")}, status=404)

@@ -8,13 +8,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
-from recommendations.services import recommend_clusters, recommend_situation
 from recommendations.services.picks import (
     PlaylistSourceError,
     catalog_playlists_matching,
     playlist_sources,
     source_tracks,
 )
+from recommendations.services.recommending import recommend_clusters, recommend_situation
 
 RESULTS = 20
 SITUATION_EXAMPLES = ("코딩할 때 듣기 좋은 음악", "music for a rainy drive", "잠들기 전", "workout", "study focus")

@@ -34,11 +34,11 @@ from recommendations.engines import Recommendation
 from recommendations.engines.features import (
     AUDIO_FEATURES,
     CatalogSnapshot,
-    GenreIndex,
     read_artifact,
     rows_for_ids,
     write_artifact,
 )
+from recommendations.engines.genres import GenreIndex
 
 ENGINE_NAME = "clusters"
 DEFAULT_CLUSTERS = 5

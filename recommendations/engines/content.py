@@ -58,7 +58,6 @@ from recommendations.engines import Recommendation
 from recommendations.engines.features import (
     AUDIO_FEATURES,
     CatalogSnapshot,
-    GenreIndex,
     UnitScaler,
     Workspace,
     decode_text,
@@ -68,6 +67,7 @@ from recommendations.engines.features import (
     select_rows,
     write_artifact,
 )
+from recommendations.engines.genres import GenreIndex
 
 ENGINE_NAME = "content"
 MAX_FAVOURITES = 5

@@ -258,14 +258,3 @@ def _train(*, kind: str, engines: Sequence[str], force: bool) -> RebuildOutcome:
         else:
             outcome.engines[engine] = "unchanged" if version is None else f"v{version.version} {version.status}"
     return outcome
-
-
-# --- today's songs ---
-
-
-def listeners_precompute_today() -> int:
-    """Precompute "today's songs" for every active listener (see `today.today_precompute_all`); returns how many
-    lists were computed. Safe to re-run: a list once made for the day is kept."""
-    from recommendations.services.today import today_precompute_all  # today imports this package's services
-
-    return today_precompute_all()

@@ -267,7 +267,7 @@ def _fit(spec: EngineSpec, params: dict[str, Any], data: TrainingData, progress:
     engine_class = spec.engine_class()
     if spec.name == ModelVersion.Engine.SONG2VEC:
         # Word2Vec is the one long fit (minutes on a large MPD slice): a bar per epoch when asked for.
-        from recommendations.engines.song2vec import Word2VecParams
+        from recommendations.engines.song2vec.vectors import Word2VecParams
 
         epochs = Word2VecParams().epochs
         with tqdm(total=epochs, unit="epoch", desc="song2vec", disable=not progress, file=sys.stderr) as bar:
@@ -404,7 +404,7 @@ def _metrics(
 
 def _song2vec_metrics(model: Any) -> dict[str, Any]:
     """How many tracks Song2Vec can recommend, and how it placed them (playlists or, for new ones, content)."""
-    from recommendations.engines.song2vec import PLACED_BY_CONTENT, PLACED_BY_PLAYLISTS  # only when installed
+    from recommendations.engines.song2vec.placement import PLACED_BY_CONTENT, PLACED_BY_PLAYLISTS
 
     placement = np.bincount(np.asarray(model.placement, dtype=np.int64), minlength=3)
     return {

@@ -7,7 +7,7 @@ import random
 from django.utils import timezone
 
 from ingestion.models import Track
-from recommendations.services import recommender_train
+from recommendations.services.training import recommender_train
 from tests.factories import AlbumFactory, ArtistFactory, TrackFactory
 
 GENRES = ("k-pop", "rock", "jazz", "hip hop")

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ingestion.models import Track
 from recommendations.models import ModelVersion
-from recommendations.services import recommender_train
+from recommendations.services.training import recommender_train
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
 

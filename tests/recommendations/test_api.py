@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 
 from recommendations.models import TrackReaction
 from recommendations.openapi import openapi_document
-from recommendations.services import recommender_train
+from recommendations.services.training import recommender_train
 from tests.factories import PlaylistFactory
 from tests.recommendations.catalogs import add_situation_playlists, build_small_catalog
 

@@ -16,14 +16,14 @@ from ingestion.models import Track
 from recommendations import artifacts
 from recommendations.artifacts import (
     ArtifactUnavailable,
-    active_engine,
     active_model,
     artifact_delete,
     artifact_upload,
     forget_loaded_engines,
 )
 from recommendations.models import ModelVersion
-from recommendations.services import recommend_content, recommender_train
+from recommendations.services.recommending import recommend_content
+from recommendations.services.training import recommender_train
 from tests.factories import ArtistFactory, PlaylistFactory, TrackFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
@@ -141,7 +141,7 @@ def test_delete_refuses_anything_but_a_model_folder():
 def test_active_engine_is_memory_mapped_from_storage(catalog):
     version = recommender_train(engine="content")
 
-    engine = active_engine("content")
+    engine = active_model("content").engine
 
     assert is_memory_mapped(engine.unit_features) and is_memory_mapped(engine.track_ids)
     assert Path(np.asarray(engine.unit_features).base.filename).parent == Path(
@@ -154,14 +154,14 @@ def test_every_engine_loads_memory_mapped(catalog):
     for engine in ("content", "clusters", "song2vec"):
         recommender_train(engine=engine)
 
-    assert is_memory_mapped(active_engine("clusters").cluster_rows)
-    assert is_memory_mapped(active_engine("song2vec").vectors)
+    assert is_memory_mapped(active_model("clusters").engine.cluster_rows)
+    assert is_memory_mapped(active_model("song2vec").engine.vectors)
 
 
 def test_engine_is_loaded_once_per_process(catalog):
     recommender_train(engine="content")
 
-    assert active_engine("content") is active_engine("content")
+    assert active_model("content").engine is active_model("content").engine
 
 
 def test_newer_active_version_is_picked_up_after_the_check_interval(catalog, settings):
@@ -204,7 +204,7 @@ def test_unloadable_newer_version_leaves_the_loaded_one_serving(catalog, setting
 def test_remote_artifact_is_downloaded_into_the_cache_and_memory_mapped(catalog, remote_storage, settings):
     version = recommender_train(engine="content")
 
-    engine = active_engine("content")
+    engine = active_model("content").engine
 
     cached = Path(settings.VAR_DIR) / "model-cache" / "content" / f"v1-{version.data_hash[:8]}"
     assert (cached / "manifest.json").is_file() and (cached / "unit_features.npy").is_file()
@@ -215,11 +215,11 @@ def test_remote_artifact_is_downloaded_into_the_cache_and_memory_mapped(catalog,
 
 def test_a_cached_download_is_reused_by_the_next_process(catalog, remote_storage):
     recommender_train(engine="content")
-    active_engine("content")
+    active_model("content")
     forget_loaded_engines()
     default_storage.opened.clear()
 
-    active_engine("content")
+    active_model("content")
 
     assert default_storage.opened == []  # nothing fetched again
 
@@ -232,12 +232,12 @@ def test_interrupted_download_is_not_mistaken_for_a_finished_one(catalog, remote
 
     monkeypatch.setattr(artifacts.shutil, "copyfileobj", broken_copy)
     with pytest.raises(ArtifactUnavailable, match="network dropped"):
-        active_engine("content")
+        active_model("content")
     monkeypatch.undo()
 
     engine_cache = Path(settings.VAR_DIR) / "model-cache" / "content"
     assert list(engine_cache.iterdir()) == []  # no half folder left, nothing cached
-    assert len(active_engine("content")) == len(catalog) and version.is_active
+    assert len(active_model("content").engine) == len(catalog) and version.is_active
 
 
 def test_old_cached_versions_are_pruned(catalog, remote_storage, settings):
@@ -247,7 +247,7 @@ def test_old_cached_versions_are_pruned(catalog, remote_storage, settings):
             retrain_with_changed_catalog(catalog[step])
         else:
             recommender_train(engine="content")
-        active_engine("content")
+        active_model("content")
 
     cached = sorted(path.name for path in (Path(settings.VAR_DIR) / "model-cache" / "content").iterdir())
     assert [name.split("-")[0] for name in cached] == ["v2", "v3"]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from recommendations.engines.song2vec import Word2VecParams
+from recommendations.engines.song2vec.vectors import Word2VecParams
 from recommendations.evaluation import (
     CATEGORIES,
     MIN_TRACKS,

@@ -22,7 +22,7 @@ from ingestion.models import CatalogState, Track
 from ingestion.services.changes import catalog_changed
 from ingestion.services.imports import import_paths
 from recommendations.models import DatasetState, ModelVersion, RebuildLease
-from recommendations.services import rebuilds, recommender_train
+from recommendations.services import rebuilds
 from recommendations.services.rebuilds import (
     REBUILD_LEASE,
     dataset_rebuild,
@@ -31,8 +31,9 @@ from recommendations.services.rebuilds import (
     lease_claim,
     lease_release,
     lease_renew,
-    listeners_precompute_today,
 )
+from recommendations.services.today import today_precompute_all
+from recommendations.services.training import recommender_train
 from recommendations.tasks import precompute_today_task, rebuild_if_dirty_task, rebuild_nightly_task
 from recommender_site.env import env_schedule, env_timezone
 from tests.factories import TrackFactory
@@ -253,7 +254,7 @@ def test_song2vec_is_left_to_the_weekly_run_until_it_is_trained(model_storage, c
 
 def test_change_triggered_rebuild_places_new_tracks_in_song2vec_without_retraining(model_storage, catalog, settings):
     from recommendations.artifacts import active_model
-    from recommendations.engines.song2vec import PLACED_BY_CONTENT
+    from recommendations.engines.song2vec.placement import PLACED_BY_CONTENT
     from tests.factories import ArtistFactory, PlaylistFactory, TrackFactory
 
     pop = ArtistFactory(genres=["k-pop"])
@@ -374,7 +375,7 @@ def test_today_is_precomputed_for_active_listeners_only(rebuilt_catalog):
         TasteProfile.objects.create(user=user, mood="bright", completed_at=recent)
     TasteProfile.objects.create(user=undecided, mood="dark")
 
-    assert listeners_precompute_today() == 2
+    assert today_precompute_all() == 2
     assert precompute_today_task.delay().get() == "today's songs precomputed for 0 listeners"  # already made
     ready = TodayList.objects.filter(status=TodayList.Status.READY)
     assert set(ready.values_list("user__username", flat=True)) == {"minji", "hanni"}

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from ingestion.models import Playlist, Track
 from recommendations.artifacts import ENGINES, EngineSpec
 from recommendations.models import ModelVersion
-from recommendations.services import recommender_train
+from recommendations.services.training import recommender_train
 from tests.factories import PlaylistFactory, TrackFactory
 from tests.recommendations.test_services import build_small_catalog
 

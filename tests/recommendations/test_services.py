@@ -22,18 +22,16 @@ from recommendations.artifacts import ModelNotTrained, active_model, forget_load
 from recommendations.engines.content import ContentEngine
 from recommendations.models import ModelVersion
 from recommendations.selectors import catalog_snapshot, training_playlists
-from recommendations.services import (
+from recommendations.services import training
+from recommendations.services.recommending import recommend_clusters, recommend_content, recommend_situation
+from recommendations.services.training import (
     NothingToTrainOn,
     TrainingData,
     TrainingFailed,
     model_version_activate,
     model_versions_fail_abandoned,
     model_versions_retire,
-    recommend_clusters,
-    recommend_content,
-    recommend_situation,
     recommender_train,
-    training,
     training_data_hash,
 )
 from tests.factories import PlaylistFactory

@@ -13,14 +13,9 @@ import pytest
 from recommendations.engines.features import CatalogSnapshot
 from recommendations.engines.neighbours import PlaylistIndex
 from recommendations.engines.situations import DEFAULT_VOCABULARY, TitleIndex, Vocabulary, terms, words
-from recommendations.engines.song2vec import (
-    NOT_PLACED,
-    PLACED_BY_CONTENT,
-    PLACED_BY_PLAYLISTS,
-    Song2VecEngine,
-    Song2VecWeights,
-    Word2VecParams,
-)
+from recommendations.engines.song2vec.engine import Song2VecEngine, Song2VecWeights
+from recommendations.engines.song2vec.placement import NOT_PLACED, PLACED_BY_CONTENT, PLACED_BY_PLAYLISTS
+from recommendations.engines.song2vec.vectors import Word2VecParams
 
 GROUP_A, GROUP_B = list(range(1, 21)), list(range(101, 121))
 NEW_FOLK, NEW_EDM, NO_CONTENT, HIDDEN = 500, 600, 700, 5

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from ingestion.importers.formats import ImportFileError, detect_format, expand_paths, read_records
 from ingestion.importers.records import PlaylistRecord, Rejection
-from recommendations.engines.song2vec import Word2VecParams
+from recommendations.engines.song2vec.vectors import Word2VecParams
 from recommendations.evaluation import (
     DEFAULT_SEED,
     DEFAULT_TEST_SIZE,

@@ -13,11 +13,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
 from ingestion.models import Playlist, Track
+from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.engines.content import Emotion, Mood, Speed
-from recommendations.services import (
-    ArtifactUnavailable,
+from recommendations.services.recommending import (
     ClusterRecommendations,
-    ModelNotTrained,
     Recommendations,
     RecommendedTrack,
     SituationRecommendations,

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recommendations.artifacts import ENGINES, installed_engines
 from recommendations.models import ModelVersion
-from recommendations.services import (
+from recommendations.services.training import (
     NothingToTrainOn,
     TrainingData,
     TrainingFailed,

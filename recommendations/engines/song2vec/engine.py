@@ -3,6 +3,7 @@
 API (no Django; `recommendations.services` is the caller)::
 
     engine = Song2VecEngine.fit(playlists, catalog, params=Word2VecParams(), weights=Song2VecWeights())
+                                                # Word2VecParams: recommendations.engines.song2vec.vectors
     engine.save(directory)                      # .npy arrays, then params.json (the completion mark)
     engine = Song2VecEngine.load(directory, mmap=True)
     answer = engine.recommend(situation="music for coding", seed_ids=[12, 34], k=20, exclude_ids=[...])
@@ -16,26 +17,9 @@ API (no Django; `recommendations.services` is the caller)::
 `catalog` (a `features.CatalogSnapshot`, optional) adds tracks that no playlist holds, hidden flags and the
 content (audio features, genres) that places those tracks. Track ids of playlists and catalog are united.
 
-**Vectors.** gensim Word2Vec over playlists as sentences of track ids (`Word2VecParams`). The defaults follow
-the lesson of Caselles-Dupré et al. (RecSys 2018), that NLP defaults are wrong for recommendation, but were
-chosen on validation splits carved from mpd-dev's *training* playlists (never the evaluation's test set):
-
-- CBOW (`sg=0`), not skip-gram: at equal quality on those splits, skip-gram with a large window costs ~5x the
-  time, and training must stay under a minute for mpd-dev on two cores.
-- `window=250` (MPD's longest playlist): a playlist is a set more than a sequence, so every track is context.
-- `epochs=40` (NLP: 5): each track occurs in few playlists; fewer epochs left vectors close to their random start.
-- `min_count=1`: a track seen once still gets a vector (it is what new and niche tracks look like).
-- `negative=10`, `ns_exponent=0.5`. The paper found negative exponents best on its datasets; here every value
-  from -0.5 to 1 scored within noise of the others once a popularity prior is added (see below), so the middle
-  value is kept.
-- `vector_size=64`; `workers=2` and a fixed `seed`. gensim is only deterministic with `workers=1`: with two
-  threads, scores move by about +-0.002 R-precision between runs. Tests use `workers=1`.
-
-**New releases.** A catalog track in no playlist has no Word2Vec vector. When it has content, it is placed among
-its look-alikes that do have one: by genres (the mean vector of placed tracks with the same genre list — usually
-the same artist — else of those sharing its genres and genre words, TF-IDF weighted) and by sound (the mean
-vector of placed tracks in its cell of a 64-cell k-means partition of the audio features), 3:1. Its `placement`
-is PLACED_BY_CONTENT and its reason says so. Tracks with neither genres nor features are never recommended here.
+Its parts: `vectors` (Word2Vec over the playlists: one unit vector per track, and why those settings),
+`placement` (a place in that space for new releases that no playlist holds yet, from their content) and
+`reasons` (what a request understood, and the words that explain the answer).
 
 **Scores.** All terms are per track; weights in `Song2VecWeights`:
 
@@ -59,8 +43,7 @@ from __future__ import annotations
 
 import copy
 import time
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -69,7 +52,6 @@ import numpy as np
 from recommendations.engines import Recommendation
 from recommendations.engines.features import (
     CatalogSnapshot,
-    UnitScaler,
     decode_text,
     encode_texts,
     read_artifact,
@@ -79,35 +61,19 @@ from recommendations.engines.features import (
 )
 from recommendations.engines.neighbours import PlaylistIndex
 from recommendations.engines.situations import DEFAULT_VOCABULARY, ArtistIndex, TitleIndex, Vocabulary
+from recommendations.engines.song2vec.placement import (
+    NOT_PLACED,
+    PLACED_BY_CONTENT,
+    PLACED_BY_PLAYLISTS,
+    place_by_content,
+)
+from recommendations.engines.song2vec.reasons import Query, answer_message, track_reasons
+from recommendations.engines.song2vec.vectors import Word2VecParams, playlist_vectors, train_vectors, unit
 
 ENGINE_NAME = "song2vec"
-NOT_PLACED, PLACED_BY_PLAYLISTS, PLACED_BY_CONTENT = 0, 1, 2
 MAX_MATCHED_PLAYLISTS = 1000  # a situation uses at most this many best-matching playlists
 ARTIST_SEEDS = 50  # an artist named in a situation stands for (at most) this many of their most popular tracks
 NAMED_PLAYLISTS = 3  # how many matched playlist names a reason quotes
-GENSIM_MAX_SENTENCE = 10_000  # gensim silently truncates longer sentences; longer playlists are cut into pieces
-# Content placement of tracks in no playlist (see _place_by_content).
-MIN_CONTENT_EXAMPLES = 10  # fewer placed tracks than this with content: no content placement
-GENRE_SHARE = 0.75
-SOUND_CELLS = 64  # k-means cells of the audio features
-SOUND_SAMPLE = 50_000  # placed tracks the cells are fitted on
-
-
-@dataclass(frozen=True)
-class Word2VecParams:
-    """gensim Word2Vec settings (see the module docstring for why these values)."""
-
-    vector_size: int = 64
-    window: int = 250
-    negative: int = 10
-    ns_exponent: float = 0.5
-    epochs: int = 40
-    min_count: int = 1
-    sample: float = 1e-3
-    alpha: float = 0.025
-    sg: int = 0
-    workers: int = 2
-    seed: int = 1
 
 
 @dataclass(frozen=True)
@@ -139,23 +105,6 @@ class Song2VecAnswer:
     playlists: list[str] = field(default_factory=list)
     situations: list[str] = field(default_factory=list)
     artists: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Query:
-    """What a request understood: seed rows, matched playlists and their weights (internal)."""
-
-    seeds: np.ndarray
-    playlists: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    playlist_weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    situations: list[str] = field(default_factory=list)
-    artists: list[str] = field(default_factory=list)
-    artist_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # their most popular tracks
-
-    @property
-    def understood(self) -> bool:
-        """Whether the situation text matched any playlist name or artist."""
-        return bool(len(self.playlists) or len(self.artist_rows))
 
 
 class Song2VecEngine:
@@ -227,7 +176,7 @@ class Song2VecEngine:
         if len(index.playlist_tracks) == 0:
             raise ValueError("Song2Vec needs at least one playlist with a track")
         started = time.perf_counter()
-        vectors = _train_vectors(index, params, on_epoch)
+        vectors = train_vectors(index, params, on_epoch)
         seconds = time.perf_counter() - started
         placement = np.where(np.any(vectors != 0, axis=1), PLACED_BY_PLAYLISTS, NOT_PLACED).astype(np.int8)
         hidden_rows = np.zeros(0, dtype=np.int32)
@@ -235,7 +184,7 @@ class Song2VecEngine:
         if catalog is not None:
             catalog_rows = rows_for_ids(track_ids, catalog.track_ids)
             hidden_rows = np.sort(catalog_rows[catalog.hidden]).astype(np.int32)
-            _place_by_content(vectors, placement, catalog, catalog_rows)
+            place_by_content(vectors, placement, catalog, catalog_rows)
             for row, name in zip(catalog_rows.tolist(), catalog.artist_names, strict=True):
                 artist_names[row] = name
         prior = np.log1p(index.track_counts).astype(np.float32)
@@ -248,7 +197,7 @@ class Song2VecEngine:
             prior=prior,
             hidden_rows=hidden_rows,
             playlists=index,
-            playlist_vectors=_playlist_vectors(index, vectors),
+            playlist_vectors=playlist_vectors(index, vectors),
             playlist_names=encode_texts(names),
             titles=TitleIndex.build(names, Vocabulary(vocabulary or DEFAULT_VOCABULARY)),
             artists=ArtistIndex.build(artist_names),
@@ -273,7 +222,7 @@ class Song2VecEngine:
         vectors[new_row_of[by_playlists]] = np.asarray(self.vectors)[by_playlists]
         placement[new_row_of[by_playlists]] = PLACED_BY_PLAYLISTS
         catalog_rows = rows_for_ids(track_ids, catalog.track_ids)
-        _place_by_content(vectors, placement, catalog, catalog_rows)
+        place_by_content(vectors, placement, catalog, catalog_rows)
         playlists = self.playlists.remapped(new_row_of, len(track_ids))
         prior = np.log1p(playlists.track_counts).astype(np.float32)
         prior[placement == PLACED_BY_CONTENT] = np.float32(np.log1p(1.0))
@@ -366,7 +315,10 @@ class Song2VecEngine:
             scores[rows] = -np.inf
         chosen = select_rows(scores, k, reroll_seed)
         matched = [self.playlist_name(int(p)) for p in query.playlists[:NAMED_PLAYLISTS]]
-        reasons = self._reasons(chosen, query, matched) if not nothing_known else ["popular in playlists"] * len(chosen)
+        if nothing_known:
+            reasons = ["popular in playlists"] * len(chosen)
+        else:
+            reasons = track_reasons(self, chosen, query, matched)
         has_text = bool(situation and situation.strip())
         return Song2VecAnswer(
             recommendations=[
@@ -374,7 +326,7 @@ class Song2VecEngine:
                 for row, reason in zip(chosen, reasons, strict=True)
             ],
             fallback=nothing_known or (has_text and not query.understood),
-            message=self._message(situation, query, nothing_known),
+            message=answer_message(situation, query, nothing_known),
             playlists=matched,
             situations=query.situations,
             artists=query.artists,
@@ -392,16 +344,11 @@ class Song2VecEngine:
         scores[query.seeds] = -np.inf
         return self.track_ids[select_rows(scores, k, None)]
 
-    def match_playlists(self, situation: str, limit: int = 10) -> list[tuple[str, float]]:
-        """The playlists whose names best fit a situation text, with their weights (for the admin and debugging)."""
-        match = self.titles.match(situation, limit)
-        return [(self.playlist_name(int(p)), float(w)) for p, w in zip(match.playlists, match.weights, strict=True)]
-
     def playlist_name(self, playlist: int) -> str:
         return decode_text(self.playlist_names["offsets"], self.playlist_names["blob"], playlist)
 
-    def _understand(self, situation: str | None, seed_ids: Iterable[int]) -> _Query:
-        query = _Query(seeds=rows_for_ids(self.track_ids, seed_ids))
+    def _understand(self, situation: str | None, seed_ids: Iterable[int]) -> Query:
+        query = Query(seeds=rows_for_ids(self.track_ids, seed_ids))
         if situation and situation.strip():
             match = self.titles.match(situation, MAX_MATCHED_PLAYLISTS)
             query.playlists, query.playlist_weights, query.situations = match.playlists, match.weights, match.situations
@@ -410,7 +357,7 @@ class Song2VecEngine:
             query.artist_rows = rows[np.argsort(-self.prior[rows], kind="stable")[:ARTIST_SEEDS]]
         return query
 
-    def _scores(self, query: _Query) -> np.ndarray | None:
+    def _scores(self, query: Query) -> np.ndarray | None:
         """Every track's score (a new float32 array), or None when neither the seeds nor the situation are known."""
         if not len(query.seeds) and not query.understood:
             return None
@@ -434,7 +381,7 @@ class Song2VecEngine:
         if weight:
             scores += np.float32(weight) * term()
 
-    def _situation_cooccurrence(self, query: _Query) -> np.ndarray:
+    def _situation_cooccurrence(self, query: Query) -> np.ndarray:
         """In [0, 1]: the matched playlists' weight on each track, and/or the named artists' tracks and company."""
         parts = []
         if len(query.playlists):
@@ -445,56 +392,17 @@ class Song2VecEngine:
             parts.append(company / company.max())
         return sum(parts[1:], parts[0]) / np.float32(len(parts))
 
-    def _situation_profile(self, query: _Query) -> np.ndarray:
+    def _situation_profile(self, query: Query) -> np.ndarray:
         """The direction of a situation: the matched playlists' weighted vectors plus the named artists' tracks."""
         profile = np.zeros(self.vectors.shape[1], dtype=np.float32)
         if len(query.playlists):
-            profile += _unit(query.playlist_weights.astype(np.float32) @ self.playlist_vectors[query.playlists])
+            profile += unit(query.playlist_weights.astype(np.float32) @ self.playlist_vectors[query.playlists])
         if len(query.artist_rows):
-            profile += _unit(self.vectors[query.artist_rows].sum(axis=0))
+            profile += unit(self.vectors[query.artist_rows].sum(axis=0))
         return profile
 
     def _cosines(self, direction: np.ndarray) -> np.ndarray:
-        return self.vectors @ _unit(direction)
-
-    def _reasons(self, chosen: np.ndarray, query: _Query, matched: list[str]) -> list[str]:
-        quoted = ", ".join(f"“{name}”" for name in matched)
-        in_matched = self._in_playlists(chosen, query.playlists)
-        together = self.playlists.seed_scores(query.seeds)[chosen] > 0 if len(query.seeds) else None
-        by_artist = np.isin(chosen, query.artist_rows)
-        reasons = []
-        for i, row in enumerate(chosen):
-            parts = []
-            if len(query.playlists):
-                parts.append(f"in playlists like {quoted}" if in_matched[i] else f"sounds like playlists {quoted}")
-            if query.artists:
-                parts.append(f"by {query.artists[0]}" if by_artist[i] else f"goes with {query.artists[0]}")
-            if together is not None:
-                parts.append("often in playlists with your tracks" if together[i] else "close to your tracks")
-            if self.placement[row] == PLACED_BY_CONTENT:
-                parts.append("new: placed by its genres and sound")
-            reasons.append("; ".join(parts) or "popular in playlists")
-        return reasons
-
-    def _in_playlists(self, rows: np.ndarray, playlists: np.ndarray) -> np.ndarray:
-        """Whether each row belongs to one of the given playlists."""
-        if len(playlists) == 0:
-            return np.zeros(len(rows), dtype=bool)
-        holders, owner = self.playlists.playlists_of(np.asarray(rows, dtype=np.int64))
-        hit = np.isin(holders, playlists)
-        return np.bincount(owner[hit], minlength=len(rows)) > 0
-
-    def _message(self, situation: str | None, query: _Query, nothing_known: bool) -> str:
-        text = (situation or "").strip()
-        if text and not query.understood:
-            instead = "songs popular in playlists" if nothing_known else "songs close to your tracks"
-            return (
-                f"No playlist name matches “{text}”, so here are {instead} instead. Try a situation such as "
-                "“study”, “rainy day”, “workout”, “드라이브” or “잠들기 전”."
-            )
-        if nothing_known:
-            return "None of these tracks is in the model yet, so here are songs popular in playlists."
-        return ""
+        return self.vectors @ unit(direction)
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -505,133 +413,3 @@ def _all_track_ids(playlists: Sequence[tuple[str, Sequence[int]]], catalog: Cata
     if catalog is not None:
         parts.append(catalog.track_ids)
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-
-
-class _Sentences:
-    """Playlists as lists of row tokens, re-iterable as gensim needs (one pass per epoch, plus the vocabulary scan)."""
-
-    def __init__(self, index: PlaylistIndex) -> None:
-        self.index = index
-        self.tokens = [str(row) for row in range(index.n_tracks)]
-
-    def __iter__(self) -> Iterator[list[str]]:
-        for playlist in range(self.index.n_playlists):
-            rows = self.index.tracks_of(playlist).tolist()
-            for start in range(0, len(rows), GENSIM_MAX_SENTENCE):
-                yield [self.tokens[row] for row in rows[start : start + GENSIM_MAX_SENTENCE]]
-
-
-def _train_vectors(index: PlaylistIndex, params: Word2VecParams, on_epoch: Callable[[int], None] | None) -> np.ndarray:
-    """Unit-length Word2Vec vectors per track row; zero rows for tracks below min_count or in no playlist."""
-    # Imported here: serving processes only load and recommend, and gensim is a heavy import.
-    from gensim.models import Word2Vec
-    from gensim.models.callbacks import CallbackAny2Vec
-
-    class EpochCallback(CallbackAny2Vec):
-        def __init__(self) -> None:
-            self.epoch = 0
-
-        def on_epoch_end(self, model: Word2Vec) -> None:
-            self.epoch += 1
-            if on_epoch is not None:
-                on_epoch(self.epoch)
-
-    model = Word2Vec(sentences=_Sentences(index), callbacks=[EpochCallback()], **asdict(params))
-    vectors = np.zeros((index.n_tracks, params.vector_size), dtype=np.float32)
-    rows = np.asarray([int(key) for key in model.wv.index_to_key], dtype=np.int64)
-    if len(rows):
-        # Centred: Word2Vec vectors share a large common direction (its length is ~0.6 of a unit vector on
-        # mpd-dev) that makes every track look alike to a cosine; removing it helped the vectors on their own
-        # (R-precision +0.003) and is what separates groups at all in a tiny corpus.
-        trained = _unit_rows(np.asarray(model.wv.vectors, dtype=np.float32))
-        vectors[rows] = trained - trained.mean(axis=0)
-    return _unit_rows(vectors)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return (vector / norm).astype(np.float32) if norm > 0 else np.zeros(len(vector), dtype=np.float32)
-
-
-def _unit_rows(matrix: np.ndarray) -> np.ndarray:
-    lengths = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, lengths, out=np.zeros_like(matrix), where=lengths > 0).astype(np.float32)
-
-
-def _playlist_vectors(index: PlaylistIndex, vectors: np.ndarray) -> np.ndarray:
-    """Each playlist's direction: the unit-length mean of its tracks' vectors."""
-    sums = np.zeros((index.n_playlists, vectors.shape[1]), dtype=np.float32)
-    lengths = np.diff(index.playlist_indptr)
-    non_empty = np.flatnonzero(lengths)
-    if len(non_empty):
-        sums[non_empty] = np.add.reduceat(vectors[index.playlist_tracks], index.playlist_indptr[non_empty], axis=0)
-    return _unit_rows(sums)
-
-
-def _place_by_content(vectors: np.ndarray, placement: np.ndarray, catalog: CatalogSnapshot, rows: np.ndarray) -> None:
-    """Give unplaced catalog tracks with genres and/or audio features a vector from placed look-alikes (in place).
-
-    Genres: the mean vector of placed tracks with the same genre list (usually the same artist), else the
-    TF-IDF-weighted mean over the placed tracks of each of its genres and genre words. Sound: the mean vector of
-    placed tracks in the same cell of a k-means partition of the audio features. A track with both gets
-    GENRE_SHARE of the genre direction and the rest of the sound one: genres say more about which playlists a
-    song would be in than five audio features do.
-    """
-    placed = np.flatnonzero(placement[rows] == PLACED_BY_PLAYLISTS)
-    cold = np.flatnonzero(placement[rows] == NOT_PLACED)
-    if len(cold) == 0 or len(placed) < MIN_CONTENT_EXAMPLES:
-        return
-    known = np.asarray(vectors[rows[placed]], dtype=np.float64)
-    guess = GENRE_SHARE * _genre_directions(catalog, placed, known, cold)
-    guess += (1.0 - GENRE_SHARE) * _sound_directions(catalog, placed, known, cold)
-    guess = _unit_rows(guess.astype(np.float32))
-    found = np.any(guess != 0, axis=1)
-    vectors[rows[cold[found]]] = guess[found]
-    placement[rows[cold[found]]] = PLACED_BY_CONTENT
-
-
-def _genre_directions(catalog: CatalogSnapshot, placed: np.ndarray, known: np.ndarray, cold: np.ndarray) -> np.ndarray:
-    """Unit genre-based directions for the cold catalog rows (zero rows for tracks without genres)."""
-    genres = catalog.genre_index
-    doc_sums = _group_sums(genres.track_doc[placed], genres.doc_tfidf.shape[0], known)  # per genre list
-    doc_sums[0] = 0.0  # doc 0 is "no genres": not a genre list to take after
-    token_directions = _unit_rows((genres.doc_tfidf.T @ doc_sums).astype(np.float32))  # (vocabulary, d)
-    cold_docs = genres.track_doc[cold]
-    same_list = _unit_rows(doc_sums[cold_docs].astype(np.float32))
-    by_words = _unit_rows(np.asarray(genres.doc_tfidf[cold_docs] @ token_directions, dtype=np.float32))
-    has_same = np.any(same_list != 0, axis=1)
-    return np.where(has_same[:, None], same_list, by_words)
-
-
-def _sound_directions(catalog: CatalogSnapshot, placed: np.ndarray, known: np.ndarray, cold: np.ndarray) -> np.ndarray:
-    """Unit sound-based directions for the cold catalog rows (zero rows for tracks without audio features)."""
-    directions = np.zeros((len(cold), known.shape[1]), dtype=np.float32)
-    has_features = np.asarray(catalog.has_features)
-    examples, targets = placed[has_features[placed]], cold[has_features[cold]]
-    if len(examples) < MIN_CONTENT_EXAMPLES or len(targets) == 0:
-        return directions
-    from sklearn.cluster import KMeans  # imported here: serving processes never need scikit-learn
-    from sklearn.exceptions import ConvergenceWarning
-
-    unit = UnitScaler.fit(catalog.features, catalog.has_features).transform(catalog.features, catalog.has_features)
-    sample = examples
-    if len(sample) > SOUND_SAMPLE:
-        sample = np.sort(np.random.default_rng(0).choice(examples, SOUND_SAMPLE, replace=False))
-    cells = min(SOUND_CELLS, len(sample) // MIN_CONTENT_EXAMPLES)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct sounds than cells: fewer cells used
-        kmeans = KMeans(n_clusters=max(cells, 1), n_init=1, random_state=0).fit(unit[sample])
-    cell_sums = _group_sums(kmeans.predict(unit[examples]), kmeans.n_clusters, known[has_features[placed]])
-    directions[has_features[cold]] = _unit_rows(cell_sums[kmeans.predict(unit[targets])].astype(np.float32))
-    return directions
-
-
-def _group_sums(groups: np.ndarray, n_groups: int, values: np.ndarray) -> np.ndarray:
-    """Row sums of `values` per group number, (n_groups, d), as one sparse product (np.add.at is far slower)."""
-    from scipy import sparse
-
-    membership = sparse.csr_matrix(
-        (np.ones(len(groups)), (np.asarray(groups, dtype=np.int64), np.arange(len(groups)))),
-        shape=(n_groups, len(groups)),
-    )
-    return np.asarray(membership @ values)
