@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from filters.models import SuggestedTrack, TasteProfile
 from ingestion.models import Track, TrackArtist
@@ -15,8 +15,7 @@ SUGGESTIONS = 12
 
 def _with_display(tracks: QuerySet[Track]) -> QuerySet[Track]:
     """Album joined and credits (artists in order) prefetched: two queries for any number of tracks."""
-    credits = Prefetch("credits", queryset=TrackArtist.objects.select_related("artist").order_by("position"))
-    return tracks.select_related("album").prefetch_related(credits)
+    return tracks.select_related("album").with_credits()
 
 
 def tracks_for_wizard(*, query: str, limit: int = SEARCH_RESULTS) -> list[Track]:

@@ -5,6 +5,8 @@ artists, the seed dataset's albums) are keyed by name (artists) or name + artist
 Any descriptive field may be unknown (NULL): sources differ in what they carry, and Spotify itself
 stopped returning popularity, followers and audio features to many apps.
 """
+from __future__ import annotations
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -123,6 +125,18 @@ FEATURE_RANGES: dict[str, tuple[float, float]] = {
 FEATURE_FIELDS: tuple[str, ...] = tuple(FEATURE_RANGES)
 
 
+def ordered_credits(lookup: str = "credits") -> models.Prefetch:
+    """Tracks' artists in credit order, in one query for a whole page of them; `lookup` reaches the tracks through
+    a relation ("track__credits" from playlist entries or a listener's list)."""
+    return models.Prefetch(lookup, queryset=TrackArtist.objects.select_related("artist").order_by("position"))
+
+
+class TrackQuerySet(models.QuerySet):
+    def with_credits(self) -> TrackQuerySet:
+        """The tracks with their artists in credit order (`track.credits.all()`), one more query for any number."""
+        return self.prefetch_related(ordered_credits())
+
+
 class Track(models.Model):
     class FeatureSource(models.TextChoices):
         SPOTIFY = "spotify", "from Spotify"
@@ -169,6 +183,8 @@ class Track(models.Model):
     is_demo = models.BooleanField(default=False)
     first_seen = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    objects = TrackQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -24,14 +24,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import import_module
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 
+from recommendations.engines import Engine
 from recommendations.models import ModelVersion
+
+if TYPE_CHECKING:  # the classes are imported on first use (scikit-learn and gensim are heavy)
+    from recommendations.engines.clusters import ClusterEngine
+    from recommendations.engines.content import ContentEngine
+    from recommendations.engines.song2vec.engine import Song2VecEngine
+
+E = TypeVar("E", bound=Engine)
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +69,9 @@ class ArtifactUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class EngineSpec:
-    """How to fit and load one engine. The class is imported on first use: scikit-learn and gensim are heavy."""
+class EngineSpec(Generic[E]):
+    """How to fit and load one engine of class E. The class is imported on first use: scikit-learn and gensim are
+    heavy. `active_model(CONTENT).engine` is then a ContentEngine, and so on."""
 
     name: str
     module: str
@@ -76,7 +85,7 @@ class EngineSpec:
         from_settings = {name: getattr(settings, setting) for name, setting in self.settings_params.items()}
         return {**self.fit_params, **from_settings}
 
-    def engine_class(self) -> type:
+    def engine_class(self) -> type[E]:
         return getattr(import_module(self.module), self.class_name)
 
     def is_installed(self) -> bool:
@@ -91,31 +100,27 @@ class EngineSpec:
         return True
 
 
-ENGINES: dict[str, EngineSpec] = {
-    spec.name: spec
-    for spec in (
-        EngineSpec(ModelVersion.Engine.CONTENT.value, "recommendations.engines.content", "ContentEngine"),
-        EngineSpec(
-            ModelVersion.Engine.CLUSTERS.value,
-            "recommendations.engines.clusters",
-            "ClusterEngine",
-            settings_params={"n_clusters": "RECOMMENDER_CLUSTERS"},
-        ),
-        EngineSpec(
-            ModelVersion.Engine.SONG2VEC.value,
-            "recommendations.engines.song2vec.engine",
-            "Song2VecEngine",
-            uses_playlists=True,
-        ),
-    )
-}
+CONTENT: EngineSpec[ContentEngine] = EngineSpec(
+    ModelVersion.Engine.CONTENT.value, "recommendations.engines.content", "ContentEngine"
+)
+CLUSTERS: EngineSpec[ClusterEngine] = EngineSpec(
+    ModelVersion.Engine.CLUSTERS.value,
+    "recommendations.engines.clusters",
+    "ClusterEngine",
+    settings_params={"n_clusters": "RECOMMENDER_CLUSTERS"},
+)
+SONG2VEC: EngineSpec[Song2VecEngine] = EngineSpec(
+    ModelVersion.Engine.SONG2VEC.value, "recommendations.engines.song2vec.engine", "Song2VecEngine", uses_playlists=True
+)
+# Every engine, by name. A new one: a module in recommendations/engines/, a spec here, a ModelVersion.Engine choice.
+ENGINES: dict[str, EngineSpec[Engine]] = {spec.name: spec for spec in (CONTENT, CLUSTERS, SONG2VEC)}
 
 
 def installed_engines() -> list[str]:
     return [name for name, spec in ENGINES.items() if spec.is_installed()]
 
 
-def engine_spec(name: str) -> EngineSpec:
+def engine_spec(name: str) -> EngineSpec[Engine]:
     """The spec of an engine that can be used here, or ValueError naming the ones that can."""
     name = str(name)  # a ModelVersion.Engine member reads as its value
     spec = ENGINES.get(name)
@@ -193,7 +198,7 @@ def _stored_files(storage: Storage, prefix: str) -> list[str]:
 # --- loading ---
 
 
-def version_load(version: ModelVersion, *, storage: Storage | None = None) -> Any:
+def version_load(version: ModelVersion, *, storage: Storage | None = None) -> Engine:
     """The engine of one ready version, its arrays memory-mapped from local files."""
     directory = _local_artifact_dir(version, storage or default_storage)
     return ENGINES[version.engine].engine_class().load(directory, mmap=True)
@@ -263,7 +268,7 @@ def _prune_cache(engine_cache: Path, *, keep: Path) -> None:
 
 
 @dataclass
-class LoadedModel:
+class LoadedModel(Generic[E]):
     """An engine loaded for one version, and when this process last checked that it is still the active one."""
 
     engine_name: str
@@ -271,7 +276,7 @@ class LoadedModel:
     version: int
     created_at: datetime
     catalog_read_at: datetime | None
-    engine: Any
+    engine: E
     checked_at: float  # time.monotonic()
 
     def is_for(self, row: ModelVersion) -> bool:
@@ -279,18 +284,27 @@ class LoadedModel:
         return (self.version_id, self.created_at) == (row.pk, row.created_at)
 
 
-_loaded: dict[str, LoadedModel] = {}
+_loaded: dict[str, LoadedModel[Any]] = {}
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
-def active_model(name: str) -> LoadedModel:
-    """The active version of an engine, loaded once per process and re-checked every few seconds.
+@overload
+def active_model(engine: EngineSpec[E]) -> LoadedModel[E]: ...
+
+
+@overload
+def active_model(engine: str) -> LoadedModel[Engine]: ...
+
+
+def active_model(engine: EngineSpec[Any] | str) -> LoadedModel[Any]:
+    """The active version of an engine (a spec such as CONTENT, or a name), loaded once per process and re-checked
+    every few seconds.
 
     Raises ModelNotTrained when no version is active. If a newer active version cannot be loaded, the one
     already loaded keeps serving (logged; retried at the next check).
     """
-    name = str(name)  # a ModelVersion.Engine member reads as its value
+    name = engine.name if isinstance(engine, EngineSpec) else str(engine)  # an Engine member reads as its value
     current = _loaded.get(name)
     if current is not None and not _check_due(current):
         return current
@@ -306,7 +320,7 @@ def forget_loaded_engines() -> None:
     _loaded.clear()
 
 
-def _check_due(loaded: LoadedModel) -> bool:
+def _check_due(loaded: LoadedModel[Any]) -> bool:
     return time.monotonic() - loaded.checked_at >= settings.RECOMMENDER_RELOAD_CHECK_SECONDS
 
 
@@ -315,7 +329,7 @@ def _lock_for(name: str) -> threading.Lock:
         return _locks.setdefault(name, threading.Lock())
 
 
-def _refresh(name: str, current: LoadedModel | None) -> LoadedModel:
+def _refresh(name: str, current: LoadedModel[Any] | None) -> LoadedModel[Any]:
     row = ModelVersion.objects.filter(engine=name, is_active=True).first()
     if row is None:
         _loaded.pop(name, None)

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from ingestion.models import Track, TrackArtist
-from recommendations.artifacts import LoadedModel, active_model, engine_spec
+from ingestion.models import Track
+from recommendations.artifacts import CLUSTERS, CONTENT, SONG2VEC, LoadedModel, active_model, engine_spec
 from recommendations.engines import Recommendation
 from recommendations.engines.clusters import ClusterProfile
 from recommendations.engines.content import Emotion, Mood, Speed
-from recommendations.models import ModelVersion, TrackReaction
+from recommendations.models import TrackReaction
 from recommendations.selectors import reacted_track_ids
 
 
@@ -73,7 +73,7 @@ def recommend_content(
     """
     for value, choices in ((mood, Mood), (speed, Speed), (emotion, Emotion)):
         _check_choice(value, choices)
-    model = active_model(ModelVersion.Engine.CONTENT)
+    model = active_model(CONTENT)
     found = model.engine.recommend(
         favourite_ids=list(favourite_track_ids),
         mood=mood,
@@ -95,7 +95,7 @@ def recommend_clusters(
 ) -> ClusterRecommendations:
     """New songs in the proportions of a playlist's sound clusters, never its own tracks nor one `user` disliked.
     Reads only."""
-    model = active_model(ModelVersion.Engine.CLUSTERS)
+    model = active_model(CLUSTERS)
     answer = model.engine.recommend(
         list(playlist_track_ids),
         k=k,
@@ -124,8 +124,8 @@ def recommend_situation(
     seeds = list(seed_track_ids)
     if not text.strip() and not seeds:
         raise ValueError("describe the situation, e.g. “music for a rainy drive”")
-    engine_spec(ModelVersion.Engine.SONG2VEC)  # ValueError while the engine is not installed
-    model = active_model(ModelVersion.Engine.SONG2VEC)
+    engine_spec(SONG2VEC.name)  # ValueError while the engine is not installed
+    model = active_model(SONG2VEC)
     answer = model.engine.recommend(
         situation=text,
         seed_ids=seeds,
@@ -174,5 +174,4 @@ def _with_tracks(found: Sequence[Recommendation], k: int) -> list[RecommendedTra
 
 def tracks_for_display(track_ids: Iterable[int]) -> QuerySet[Track]:
     """Tracks with what a list shows: album, and artists in credit order (two queries for any number of tracks)."""
-    credits = Prefetch("credits", queryset=TrackArtist.objects.select_related("artist").order_by("position"))
-    return Track.objects.filter(pk__in=list(track_ids)).select_related("album").prefetch_related(credits)
+    return Track.objects.filter(pk__in=list(track_ids)).select_related("album").with_credits()

@@ -16,16 +16,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from accounts.services import spotify_client_for_user, spotify_error_message
 from filters.models import TasteProfile
-from ingestion.models import Track, TrackArtist
+from ingestion.models import Track, ordered_credits
 from ingestion.spotify.errors import SpotifyError, SpotifyRefused
-from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained, active_model
-from recommendations.models import ModelVersion, TodayEntry, TodayList, TrackReaction
+from recommendations.artifacts import CONTENT, ArtifactUnavailable, ModelNotTrained, active_model
+from recommendations.models import TodayEntry, TodayList, TrackReaction
 from recommendations.selectors import reacted_track_ids
 from recommendations.services.recommending import RecommendedTrack, recommend_clusters, recommend_content
 
@@ -157,7 +157,7 @@ def today_precompute_all(*, day: dt.date | None = None) -> int:
     """
     day = day or timezone.localdate()
     try:
-        active_model(ModelVersion.Engine.CONTENT)
+        active_model(CONTENT)
     except (ModelNotTrained, ArtifactUnavailable) as error:
         logger.warning("today's songs not precomputed: %s", error)
         return 0
@@ -212,13 +212,12 @@ def today_latest(*, user: AbstractBaseUser, day: dt.date | None = None) -> Today
 def today_items(*, today_list: TodayList, user: AbstractBaseUser) -> list[TodayItem]:
     """The list's songs in order, without tracks the listener disliked since or curators hid (two queries)."""
     reactions = TrackReaction.objects.filter(user=user, track=OuterRef("track"))
-    credits = Prefetch("track__credits", queryset=TrackArtist.objects.select_related("artist").order_by("position"))
     entries = (
         TodayEntry.objects.filter(today_list=today_list, track__is_hidden=False)
         .exclude(Exists(reactions.filter(kind=TrackReaction.Kind.DISLIKE)))
         .annotate(liked=Exists(reactions.filter(kind=TrackReaction.Kind.LIKE)))
         .select_related("track__album")
-        .prefetch_related(credits)
+        .prefetch_related(ordered_credits("track__credits"))
         .order_by("position")
     )
     return [

@@ -31,6 +31,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from recommendations.artifacts import (
+    SONG2VEC,
     EngineSpec,
     active_model,
     artifact_delete,
@@ -39,6 +40,7 @@ from recommendations.artifacts import (
     engine_spec,
     installed_engines,
 )
+from recommendations.engines import Engine
 from recommendations.engines.features import ARTIFACT_FORMAT, CatalogSnapshot
 from recommendations.models import ModelVersion
 from recommendations.selectors import catalog_snapshot, training_playlists
@@ -179,7 +181,7 @@ def song2vec_refit(*, data: TrainingData | None = None) -> ModelVersion | None:
     Returns None when no Song2Vec version is active or the catalog is the one the active version was fitted to.
     Raises TrainingFailed like `recommender_train` (the previous version stays active). Safe to re-run.
     """
-    spec = engine_spec(ModelVersion.Engine.SONG2VEC)
+    spec = engine_spec(SONG2VEC.name)
     active = ModelVersion.objects.filter(engine=spec.name, is_active=True).first()
     if active is None:
         return None
@@ -194,7 +196,7 @@ def song2vec_refit(*, data: TrainingData | None = None) -> ModelVersion | None:
     if active.data_hash == data_hash:
         return None
     model_versions_fail_abandoned(engine=spec.name)
-    base = active_model(spec.name).engine
+    base = active_model(SONG2VEC).engine
     version = _version_create(engine=spec.name, data_hash=data_hash, params=params, catalog_read_at=data.read_at)
     metrics = _build_or_fail(spec, version, data, False, fit=lambda: base.with_catalog(data.catalog))
     version = _version_finish(version, metrics)
@@ -232,7 +234,7 @@ def _version_create(*, engine: str, data_hash: str, params: dict, catalog_read_a
 
 
 def _build_or_fail(
-    spec: EngineSpec, version: ModelVersion, data: TrainingData, progress: bool, fit: Callable[[], Any] | None = None
+    spec: EngineSpec, version: ModelVersion, data: TrainingData, progress: bool, fit: Callable[[], Engine] | None = None
 ) -> dict[str, Any]:
     """The build's metrics; on any error the version is marked failed (its stored files removed) first."""
     _builds_in_progress.add(version.pk)
@@ -249,7 +251,7 @@ def _build_or_fail(
 
 
 def _build(
-    spec: EngineSpec, version: ModelVersion, data: TrainingData, progress: bool, fit: Callable[[], Any] | None
+    spec: EngineSpec, version: ModelVersion, data: TrainingData, progress: bool, fit: Callable[[], Engine] | None
 ) -> dict[str, Any]:
     """Fit (or `fit()`), save to a local temp folder, upload; returns the metrics."""
     started = time.perf_counter()
@@ -263,7 +265,7 @@ def _build(
     return _metrics(spec, model, data, timings, artifact_bytes)
 
 
-def _fit(spec: EngineSpec, params: dict[str, Any], data: TrainingData, progress: bool) -> Any:
+def _fit(spec: EngineSpec, params: dict[str, Any], data: TrainingData, progress: bool) -> Engine:
     engine_class = spec.engine_class()
     if spec.name == ModelVersion.Engine.SONG2VEC:
         # Word2Vec is the one long fit (minutes on a large MPD slice): a bar per epoch when asked for.

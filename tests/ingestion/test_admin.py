@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ingestion.admin import INLINE_MAX_ROWS
+from ingestion.admin.common import INLINE_MAX_ROWS
 from ingestion.models import ImportRejection, ImportRun, Track
 from tests.factories import (
     AlbumFactory,

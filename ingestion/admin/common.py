@@ -1,0 +1,83 @@
+"""What the curation admin's pages share: small display helpers, curated timestamps, capped read-only inlines."""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from ingestion.models import Track
+from ingestion.services.changes import catalog_changed
+
+INLINE_MAX_ROWS = 500  # rows an inline shows before it stops (a Spotify playlist can hold 10,000 tracks)
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else many or singular + 's'}"
+
+
+def demo_marker(is_demo: bool) -> str:
+    return mark_safe('<strong class="demo-marker">DEMO</strong>') if is_demo else ""
+
+
+def artist_names(track: Track) -> str:
+    return ", ".join(credit.artist.name for credit in track.credits.all())
+
+
+
+def counts_text(counts) -> str:
+    if isinstance(counts, dict):
+        return ", ".join(f"{name} {value}" for name, value in counts.items())
+    return str(counts)
+
+
+# --- shared pieces ---
+
+
+class CuratedTimestampsMixin:
+    """first_seen on add; updated_at moves only when a curator changes something (imports keep it stable)."""
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        now = timezone.now()
+        if not change:
+            obj.first_seen = now
+            obj.updated_at = now
+        elif form.has_changed():
+            obj.updated_at = now
+        super().save_model(request, obj, form, change)
+        if not change or form.has_changed():
+            catalog_changed(reason=f"admin: {obj._meta.model_name} {obj.pk} {'edited' if change else 'added'}")
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and not form.has_changed() and any(formset.has_changed() for formset in formsets):
+            type(form.instance).objects.filter(pk=form.instance.pk).update(updated_at=timezone.now())
+            catalog_changed(reason=f"admin: {form.instance._meta.model_name} {form.instance.pk} edited")
+
+
+class CappedInlineFormSet(BaseInlineFormSet):
+    """Shows the first INLINE_MAX_ROWS rows of a read-only inline, so a huge relation cannot stall the page."""
+
+    def get_queryset(self) -> QuerySet:
+        if not hasattr(self, "_capped_queryset"):
+            self._capped_queryset = super().get_queryset()[:INLINE_MAX_ROWS]
+        return self._capped_queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    formset = CappedInlineFormSet
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+

@@ -1,0 +1,207 @@
+"""Import runs (with the upload page) and crawl runs in the curation admin: read-only records of what filled the
+catalog; uploads and crawls are queued through the services."""
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from ingestion.admin.common import (
+    INLINE_MAX_ROWS,
+    ReadOnlyInline,
+    counts_text,
+    plural,
+)
+from ingestion.forms import ImportUploadForm
+from ingestion.models import (
+    CrawlRun,
+    ImportRejection,
+    ImportRun,
+    Playlist,
+)
+from ingestion.services.crawls.playlists import SpotifyNotConnected, crawl_playlists_queue
+from ingestion.services.imports import import_run_queue
+
+# --- imports ---
+
+
+class ImportRejectionInline(ReadOnlyInline):
+    model = ImportRejection
+    fields = ("rejection",)
+    readonly_fields = fields
+    ordering = ("id",)
+    verbose_name = "rejected row"
+    verbose_name_plural = f"rejected rows (at most the first {INLINE_MAX_ROWS})"
+
+    @admin.display(description="file:line: reason")
+    def rejection(self, rejection: ImportRejection) -> str:
+        return str(rejection)
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are made by the upload page, the import commands and the crawlers, never by hand."""
+
+    list_display = (
+        "id", "kind", "format", "files", "status", "created", "updated", "unchanged", "rejected",
+        "started_at", "finished_at", "requested_by",
+    )
+    list_display_links = ("id", "kind")
+    list_filter = ("status", "kind")
+    list_select_related = ("requested_by",)
+    inlines = (ImportRejectionInline,)
+    fieldsets = (
+        (None, {"fields": ("kind", "format", "files", "uploaded_file", "requested_by")}),
+        ("Progress", {"fields": ("status", "started_at", "finished_at", "error")}),
+        ("Summary", {"fields": (("created", "updated", "unchanged", "rejected"), "summary")}),
+    )
+    readonly_fields = (
+        "kind", "format", "files", "uploaded_file", "requested_by", "status", "started_at", "finished_at",
+        "error", "created", "updated", "unchanged", "rejected", "summary",
+    )
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_upload_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("ingestion.add_importrun")
+
+    @admin.display(description="files")
+    def files(self, run: ImportRun) -> str:
+        return ", ".join(run.paths) or run.uploaded_file.name
+
+    @admin.display(description="counts per kind of row")
+    def summary(self, run: ImportRun) -> str:
+        if not run.details:
+            return ""
+        items = ((kind, counts_text(counts)) for kind, counts in run.details.items())
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", items))
+
+    def get_urls(self) -> list[URLPattern]:
+        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="ingestion_importrun_upload")
+        return [upload, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "has_upload_permission": self.has_upload_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_upload_permission(request):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
+        if form.is_valid():
+            run = self._queue_upload(request, form)
+            self.message_user(request, *_run_message(run))
+            return redirect("admin:ingestion_importrun_change", run.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Upload a file to import",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/ingestion/importrun/upload.html", context)
+
+    def _queue_upload(self, request: HttpRequest, form: ImportUploadForm) -> ImportRun:
+        return import_run_queue(
+            kind=form.cleaned_data["kind"],
+            format_name=form.cleaned_data["format"] or None,
+            uploaded_file=form.cleaned_data["file"],
+            user=request.user,
+        )
+
+
+def _run_message(run: ImportRun) -> tuple[str, int]:
+    """What the curator reads after an upload, and how loudly."""
+    if run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING):
+        return f"Import #{run.pk} is {run.get_status_display()}; reload this page to see its summary.", messages.INFO
+    if run.status == ImportRun.Status.FAILED:
+        return f"Import #{run.pk} failed: {run.error or 'see the run below'}", messages.ERROR
+    level = messages.WARNING if run.rejected else messages.SUCCESS
+    counts = f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged"
+    return f"Import #{run.pk} {run.get_status_display()}: {counts}, {plural(run.rejected, 'row')} rejected.", level
+
+
+# --- Spotify crawls ---
+
+
+def crawl_playlists_action(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+    """Queue a crawl of the selected Spotify playlists (others have no Spotify id to crawl)."""
+    playlist_ids = list(
+        queryset.filter(source=Playlist.Source.SPOTIFY).order_by("pk").values_list("external_id", flat=True)
+    )
+    skipped = queryset.exclude(source=Playlist.Source.SPOTIFY).count()
+    if skipped:
+        model_admin.message_user(
+            request, f"{plural(skipped, 'playlist')} not from Spotify skipped: only Spotify playlists can be crawled.",
+            messages.WARNING,
+        )
+    if not playlist_ids:
+        return
+    try:
+        crawl_playlists_queue(playlist_ids=playlist_ids)
+    except SpotifyNotConnected:
+        model_admin.message_user(
+            request, "Spotify is not connected: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET, then try again.",
+            messages.ERROR,
+        )
+        return
+    model_admin.message_user(
+        request, f"Crawl of {plural(len(playlist_ids), 'playlist')} queued; see Crawl runs for its outcome.",
+        messages.SUCCESS,
+    )
+
+
+@admin.register(CrawlRun)
+class CrawlRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are made by the crawl commands, the admin action and the scheduled tasks."""
+
+    list_display = ("id", "kind", "status", "started", "finished", "tracks_summary", "request_count", "error_count",
+                    "deferred_until")
+    list_display_links = ("id", "kind")
+    list_filter = ("status", "kind")
+    date_hierarchy = "started"
+    show_full_result_count = False
+    fields = ("kind", "status", "parameters", "started", "finished", "deferred_until", "counts_text", "gaps_text",
+              "errors_text")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="tracks")
+    def tracks_summary(self, run: CrawlRun) -> str:
+        tracks = run.counts.get("tracks", {})
+        return f"{tracks.get('created', 0)} new, {tracks.get('updated', 0)} updated"
+
+    @admin.display(description="requests")
+    def request_count(self, run: CrawlRun) -> str:
+        return f"{run.counts.get('requests', 0)} ({run.counts.get('retries', 0)} retries)"
+
+    @admin.display(description="errors")
+    def error_count(self, run: CrawlRun) -> int:
+        return run.counts.get("errors", len(run.errors))
+
+    @admin.display(description="counts")
+    def counts_text(self, run: CrawlRun) -> str:
+        return format_html_join(mark_safe("<br>"), "{}: {}", ((k, counts_text(v)) for k, v in run.counts.items()))
+
+    @admin.display(description="left for the next run")
+    def gaps_text(self, run: CrawlRun) -> str:
+        return format_html_join(mark_safe("<br>"), "{}: {}", ((k, ", ".join(v)) for k, v in run.gaps.items())) or "–"
+
+    @admin.display(description="errors")
+    def errors_text(self, run: CrawlRun) -> str:
+        return format_html_join(mark_safe("<br>"), "{}", ((e,) for e in run.errors)) or "–"
