@@ -231,6 +231,8 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE["rebuild-if-dirty"]["options"] = {"expires": max(60, REBUILD_CHECK_SECONDS)}
 # Catalog snapshots (JSON, the original project's format) in default storage; older ones beyond this are deleted.
 SNAPSHOTS_KEPT = env_int("SNAPSHOTS_KEPT", 30, minimum=0)  # 0 keeps every snapshot
+# Length of each demo track's synthesized audio preview (seed_demo); longer ones cost time and space in proportion.
+DEMO_PREVIEW_SECONDS = env_int("DEMO_PREVIEW_SECONDS", 8, minimum=2)
 
 LOG_LEVEL = env_choice("DJANGO_LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
 LOGGING = {

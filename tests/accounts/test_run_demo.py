@@ -26,7 +26,7 @@ def run_demo(*args: str, train: bool = False) -> str:
     """run_demo --no-serve; training (9 s on the demo catalog) only where a test is about it."""
     out = StringIO()
     flags = () if train else ("--no-train",)
-    call_command("run_demo", "--no-serve", *flags, *args, stdout=out, stderr=StringIO())
+    call_command("run_demo", "--no-serve", "--previews=skip", *flags, *args, stdout=out, stderr=StringIO())
     return out.getvalue()
 
 

@@ -62,7 +62,7 @@ def demo_site(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VAR_DIR = tmp_path / "var"
     forget_loaded_engines()
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", "--no-previews", verbosity=0)
     call_command("train_recommenders", verbosity=0)
     # Read here, before the browser starts: under Playwright's sync API the test body runs in a greenlet whose
     # database connection Django would never close (and PostgreSQL could not drop the test database).

@@ -16,7 +16,10 @@ TODAY = "2026-11-01"
 
 def seed(*args: str) -> dict:
     out = io.StringIO()
-    call_command("seed_demo", "--scale=0.1", f"--today={TODAY}", "--json", *args, stdout=out, stderr=io.StringIO())
+    call_command(
+        "seed_demo", "--scale=0.1", f"--today={TODAY}", "--json", "--no-previews", *args,
+        stdout=out, stderr=io.StringIO(),
+    )
     return json.loads(out.getvalue())
 
 
@@ -48,7 +51,7 @@ def test_seed_creates_the_counts_it_reports():
 
 def test_text_summary_names_the_counts():
     out = io.StringIO()
-    call_command("seed_demo", "--scale=0.1", stdout=out, stderr=io.StringIO())
+    call_command("seed_demo", "--scale=0.1", "--no-previews", stdout=out, stderr=io.StringIO())
     assert out.getvalue().startswith("Demo catalog: 300 tracks, 30 artists, 25 genres, 100 playlists (")
 
 
@@ -86,7 +89,7 @@ def test_running_twice_changes_nothing():
 def test_text_output_says_it_is_already_present():
     seed()
     out = io.StringIO()
-    call_command("seed_demo", "--scale=0.1", stdout=out, stderr=io.StringIO())
+    call_command("seed_demo", "--scale=0.1", "--no-previews", stdout=out, stderr=io.StringIO())
     assert "Demo catalog already present" in out.getvalue()
 
 
@@ -143,7 +146,10 @@ def test_a_real_artist_keeps_its_name_when_a_demo_artist_would_share_it():
 
 @pytest.mark.parametrize(
     ("arg", "message"),
-    [("--scale=0", "--scale.*above 0"), ("--scale=big", "--scale.*number"), ("--today=soon", "--today")],
+    [
+        ("--scale=0", "--scale.*above 0"), ("--scale=big", "--scale.*number"), ("--today=soon", "--today"),
+        ("--workers=0", "--workers.*1 or more"),
+    ],
 )
 def test_bad_options_are_clear_errors(arg, message):
     with pytest.raises(CommandError, match=message):

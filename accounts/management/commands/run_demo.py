@@ -1,16 +1,28 @@
 """`manage.py run_demo`: the one command that turns a fresh clone into a running site on a laptop.
 
-Migrates the database, loads the demo catalog (`seed_demo`), trains the recommenders, ensures the demo logins,
-prints them with the URLs, then serves on 127.0.0.1:8000. Refuses to run when DEBUG is off: the demo passwords
-are public.
+Migrates the database, loads the demo catalog (`seed_demo`), starts making the demo tracks' audio previews in a
+background process, trains the recommenders, ensures the demo logins, prints them with the URLs, then serves on
+127.0.0.1:8000. Refuses to run when DEBUG is off: the demo passwords are public.
+
+The ~3,000 previews take about a minute and a half of both cores the first time (BENCHMARKS.md), three times the
+whole budget of a first run, so they are made beside the site, newest releases first; a track plays as soon as its
+preview is in storage, and a later run makes only what is missing.
 """
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.services import DemoLogin, demo_logins_ensure
+from ingestion.services.demo_previews import demo_previews_missing
+
+PREVIEWS_LOG = "demo-previews.log"  # in APP_VAR_DIR
+PREVIEW_CHOICES = ("background", "wait", "skip")
+PREVIEW_CPU_SECONDS = 0.06  # per preview, measured (BENCHMARKS.md); only for the estimate printed
 
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
 
@@ -40,9 +52,15 @@ class Command(BaseCommand):
             "--no-train", action="store_true",
             help="Skip training the recommenders (faster; the pages then say to run train_recommenders).",
         )  # fmt: skip
+        parser.add_argument(
+            "--previews", choices=PREVIEW_CHOICES, default="background",
+            help="Make the demo's missing audio previews in a background process while the site runs (default), "
+            "before serving (wait), or not at all (skip).",
+        )  # fmt: skip
 
     def handle(
-        self, *args: object, addrport: str, no_serve: bool, no_train: bool, verbosity: int, **options: object
+        self, *args: object, addrport: str, no_serve: bool, no_train: bool, previews: str, verbosity: int,
+        **options: object,
     ) -> None:
         if not settings.DEBUG:
             raise CommandError(
@@ -53,25 +71,54 @@ class Command(BaseCommand):
         # runserver's autoreloader re-runs this command in a child process (RUN_MAIN=true) and again after each
         # code change: the parent has already prepared everything, so the child only serves.
         if no_serve or os.environ.get("RUN_MAIN") != "true":
-            self.prepare(verbosity=verbosity, train=not no_train)
+            self.prepare(verbosity=verbosity, train=not no_train, previews=previews)
             logins = demo_logins_ensure()
             self.stdout.write(self.banner(url=url, logins=logins))
         if not no_serve:
             call_command("runserver", addrport, stdout=self.stdout, stderr=self.stderr)
 
-    def prepare(self, *, verbosity: int, train: bool = True) -> None:
+    def prepare(self, *, verbosity: int, train: bool = True, previews: str = "background") -> None:
         self.stdout.write(self.style.MIGRATE_HEADING("Migrating the database..."))
         # One line per migration is noise on a first run; `-v 2` shows them.
         call_command(
             "migrate", interactive=False, verbosity=max(0, verbosity - 1), stdout=self.stdout, stderr=self.stderr
         )
         self.stdout.write(self.style.MIGRATE_HEADING("Loading the demo catalog (seed_demo)..."))
-        call_command("seed_demo", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+        call_command("seed_demo", "--no-previews", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+        self.previews(previews, verbosity=verbosity)
         if not train:
             return
         # Today's songs and the other pages need trained models; an unchanged catalog is skipped, so re-runs are quick.
         self.stdout.write(self.style.MIGRATE_HEADING("Training the recommenders (train_recommenders)..."))
         call_command("train_recommenders", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+
+    def previews(self, mode: str, *, verbosity: int) -> None:
+        """Make the missing audio previews now, or start a process that makes them beside the site."""
+        if mode == "skip":
+            return
+        if mode == "wait":
+            self.stdout.write(self.style.MIGRATE_HEADING("Making the audio previews (seed_demo --previews-only)..."))
+            call_command("seed_demo", "--previews-only", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+            return
+        missing = demo_previews_missing()
+        if not missing:
+            return
+        log_path = Path(settings.VAR_DIR) / PREVIEWS_LOG
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        manage = Path(settings.BASE_DIR) / "manage.py"
+        with log_path.open("ab") as log:
+            # Same process group: Ctrl-C on the server stops it too, and the next run makes what is left.
+            subprocess.Popen(
+                [sys.executable, str(manage), "seed_demo", "--previews-only"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_lower_priority if hasattr(os, "nice") else None,
+            )
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        estimate = round(missing * PREVIEW_CPU_SECONDS / min(cores, 4)) + 2
+        self.stdout.write(
+            f"Making {missing} audio previews in the background (about {estimate} s; log: {log_path}). "
+            "A song plays as soon as its preview is ready."
+        )
 
     def banner(self, *, url: str, logins: list[DemoLogin]) -> str:
         rule = "=" * 72
@@ -95,3 +142,8 @@ class Command(BaseCommand):
             "",
         ]
         return self.style.SUCCESS("\n".join(lines))
+
+
+def _lower_priority() -> None:
+    """In the preview process (before it runs): yield the cores to training and the site."""
+    os.nice(10)
