@@ -49,7 +49,8 @@ DEFAULT_TEST_SIZE = 1000  # at most; fewer when the files are small (`default_te
 HELD_OUT_SHARE = 1 / 3  # of the playlists, at most, so that a small file set still leaves most for training
 DEFAULT_SEED = 2018
 NO_HIT_CLICKS = 51
-METHODS = ("popularity", "neighbours", "word2vec-nlp", "word2vec", "song2vec")
+METHODS = ("popularity", "neighbours", "word2vec-nlp", "word2vec", "song2vec", "cf", "ease", "terms", "hybrid")
+FAMILIES = ("cf", "ease", "terms", "hybrid")  # issue 10's engines (`evaluation_generators`)
 NLP_PARAMS = Word2VecParams(
     vector_size=100, window=5, negative=5, ns_exponent=0.75, epochs=5, min_count=5, sample=1e-3, sg=1
 )
@@ -400,6 +401,8 @@ def _recommenders(
         if method == "popularity":
             recommenders[method] = popularity_recommender(training)
             continue
+        if method in FAMILIES:
+            continue  # below: hybrid needs the Song2Vec model first
         model_name = "word2vec-nlp" if method == "word2vec-nlp" else "song2vec"
         if model_name not in models:
             model_params = NLP_PARAMS if model_name == "word2vec-nlp" else (params or Word2VecParams())
@@ -409,7 +412,44 @@ def _recommenders(
             models[model_name] = fit_song2vec(training, keys, params=model_params, on_epoch=progress.epoch_done)
             train_seconds[model_name] = round(time.perf_counter() - started, 2)
         recommenders[method] = song2vec_recommender(variant(models[model_name], method), keys)
+    if any(method in FAMILIES for method in methods):
+        _family_recommenders(training, methods, params, progress, keys, models, recommenders, train_seconds)
     return recommenders, train_seconds
+
+
+def _family_recommenders(training, methods, params, progress, keys, models, recommenders, train_seconds) -> None:
+    """cf, ease, terms and hybrid (`evaluation_generators`), sharing one fit of each engine."""
+    from recommendations import evaluation_generators as families
+    from recommendations.engines.blend import Generators
+
+    fitted = {}
+    needs = {"cf": ["cf", "terms"], "ease": ["ease"], "terms": ["terms"], "hybrid": ["cf", "terms"]}
+    for name in dict.fromkeys(n for method in methods if method in FAMILIES for n in needs[method]):
+        if progress.training_started:
+            progress.training_started(name, 1)
+        fitted[name] = families.fit_family(name, training, keys, train_seconds)
+    if "hybrid" in methods and "song2vec" not in models:
+        song2vec_params = params or Word2VecParams()
+        if progress.training_started:
+            progress.training_started("song2vec", song2vec_params.epochs)
+        started = time.perf_counter()
+        models["song2vec"] = fit_song2vec(training, keys, params=song2vec_params, on_epoch=progress.epoch_done)
+        train_seconds["song2vec"] = round(time.perf_counter() - started, 2)
+    for method in methods:
+        if method == "cf":
+            recommenders[method] = families.cf_recommender(fitted["cf"], fitted.get("terms"), keys, RECOMMENDATIONS)
+        elif method == "ease":
+            recommenders[method] = families.ease_recommender(fitted["ease"], keys, RECOMMENDATIONS)
+        elif method == "terms":
+            recommenders[method] = families.terms_recommender(fitted["terms"], keys, RECOMMENDATIONS)
+        elif method == "hybrid":
+            if progress.training_started:
+                progress.training_started("hybrid ranker", 1)
+            song2vec = variant(models["song2vec"], "song2vec")
+            generators = Generators(song2vec=song2vec, cf=fitted["cf"], terms=fitted["terms"])
+            blend = families.fit_hybrid(training, keys, generators, fit_song2vec, params, train_seconds)
+            recommenders[method] = families.hybrid_recommender(blend, generators, keys, RECOMMENDATIONS)
+            recommenders[method].blend = blend  # the report names the ranker's playlists (leakage check, tests)
 
 
 def format_table(report: EvaluationReport) -> str:

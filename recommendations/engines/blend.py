@@ -1,0 +1,496 @@
+"""The learned blend: candidates from every generator, re-ranked by LightGBM's lambdarank (two stages, as vl6 did).
+
+API (no Django; `recommendations.services` is the caller)::
+
+    blend = BlendEngine.fit(playlists, fit_generators, catalog=catalog, params=BlendParams())
+    blend.save(directory)
+    blend = BlendEngine.load(directory)
+    answer = blend.recommend(generators, title="rainy drive", seed_ids=[...], negative_ids=[...], k=20)
+    answer.picks        # [BlendPick(track_id, score, signal, because)], best first
+    answer.learned      # False when the ranker fell back to the fixed blend (answer.message says why)
+
+**Stage 1, candidates.** Each generator scores the whole catalog and gives its best `candidates` tracks
+(BlendParams): co-occurrence (`neighbours.PlaylistIndex` through Song2Vec's neighbours-only weights: seeds and
+the playlists a title matches), Song2Vec (the shipped score), collaborative filtering (`cf`, folded in from the
+seeds; without seeds from the term model's best tracks for the title), terms (`terms`) and popularity. The union
+is a few hundred tracks; seeds, dislikes, hidden and excluded tracks never enter it.
+
+**Stage 2, ranking.** Per candidate (FEATURES): each generator's score, its score relative to that generator's
+best and its rank among its candidates; the track's playlist count; the share of seeds by the same artist; the
+term model's score for the title alone; days since release; and the request's shape (seed count, title or
+not). LightGBM's lambdarank learns from playlists split off the training data: `fit` holds out up to
+`ranker_playlists` of them (deterministic by hash), fits the generators on the rest (`fit_generators`, the
+caller's: the same engines as serve), turns each held-out playlist into requests shaped like the product's and
+the challenge's (REQUEST_SHAPES: a title alone, a title with 1, 5 or 25 tracks, 10 tracks without a title), and
+labels a candidate 1 when it is among the playlist's hidden tracks. The generators that serve are fitted on all
+the playlists; the ranker only learnt how far to trust each signal, which does not need the same fit.
+
+**Fallback.** With fewer than `min_ranker_playlists` playlists long enough to learn from, or a training set
+with no hit, there is no ranker: candidates are ordered by a fixed blend of the relative scores
+(FIXED_WEIGHTS), `learned` is False and the message says so.
+
+**Why each pick is there.** A pick's `signal` is the generator whose features pushed it up most: LightGBM's
+per-feature contributions (SHAP values, `pred_contrib`) summed per generator for the k picks only; for the fixed
+blend the largest weighted relative score.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from recommendations.engines.cf import CollaborativeEngine
+from recommendations.engines.features import CatalogSnapshot, read_artifact, rows_for_ids, select_rows, write_artifact
+from recommendations.engines.song2vec import Song2VecEngine, Song2VecWeights
+from recommendations.engines.terms import TermEngine
+
+ENGINE_NAME = "hybrid"
+GENERATORS = ("cooccurrence", "song2vec", "cf", "terms", "popularity")
+SCORED = ("cooccurrence", "song2vec", "cf", "terms")  # generators with a per-request score (popularity is fixed)
+FEATURES = (
+    *(f"{name}_{kind}" for name in SCORED for kind in ("score", "relative", "rank")),
+    "popularity_log_count",
+    "popularity_rank",
+    "seed_artist_share",
+    "title_terms",
+    "release_age_days",
+    "seed_count",
+    "has_title",
+    "generators_hit",
+)
+# Which generator a feature speaks for, when a pick's reason is chosen from its contributions.
+FEATURE_SIGNAL = {
+    **{f"{name}_{kind}": name for name in SCORED for kind in ("score", "relative", "rank")},
+    "popularity_log_count": "popularity",
+    "popularity_rank": "popularity",
+    "seed_artist_share": "cooccurrence",
+    "title_terms": "terms",
+}
+FIXED_WEIGHTS = {"cooccurrence": 1.0, "song2vec": 1.0, "cf": 0.5, "terms": 0.25, "popularity": 0.05}
+REQUEST_SHAPES: tuple[tuple[int, bool], ...] = ((0, True), (1, True), (5, True), (10, False), (25, True))
+TITLE_TRACKS_FOR_CF = 100  # without seeds, CF folds in the term model's best tracks for the title...
+TITLE_TRACKS_WEIGHT = 0.2  # ...each with this share of a seed's confidence
+
+
+@dataclass(frozen=True)
+class BlendParams:
+    candidates: int = 200  # per generator
+    ranker_playlists: int = 600  # at most, held out of the training playlists to learn the ranker from
+    ranker_share: float = 0.25  # ... and at most this share of them
+    min_ranker_playlists: int = 40
+    min_tracks: int = 30  # distinct tracks a playlist needs to teach the ranker (25 seeds + hidden ones)
+    shapes_per_playlist: int = 2  # requests made from each ranker playlist
+    seed: int = 2018
+    num_leaves: int = 31
+    learning_rate: float = 0.05
+    rounds: int = 300
+    min_child_samples: int = 50
+    num_threads: int = 2
+
+
+@dataclass
+class Generators:
+    """The engines the blend draws candidates from, fitted on the same playlists (cf and terms optional)."""
+
+    song2vec: Song2VecEngine
+    cf: CollaborativeEngine | None = None
+    terms: TermEngine | None = None
+    _artist_codes: np.ndarray | None = field(default=None, repr=False)
+
+    def artist_codes(self) -> np.ndarray:
+        """Each Song2Vec row's (first) artist as an int, -1 when unknown; built once."""
+        if self._artist_codes is None:
+            artists = self.song2vec.artists
+            codes = np.full(len(self.song2vec), -1, dtype=np.int32)
+            owners = np.repeat(np.arange(len(artists.keys), dtype=np.int32), np.diff(artists.indptr))
+            codes[np.asarray(artists.rows)[::-1]] = owners[::-1]
+            self._artist_codes = codes
+        return self._artist_codes
+
+
+@dataclass(frozen=True)
+class BlendPick:
+    track_id: int
+    score: float
+    signal: str  # one of GENERATORS: what put it there
+    because: int | None = None  # for "cf": the seed most like it
+
+
+@dataclass(frozen=True)
+class BlendAnswer:
+    picks: list[BlendPick]
+    learned: bool
+    message: str = ""
+
+
+@dataclass
+class _Candidates:
+    ids: np.ndarray  # int64 track ids (Song2Vec's space)
+    features: np.ndarray  # float32 (c, len(FEATURES))
+    cf_user: bool = False
+
+
+class BlendEngine:
+    """The ranker (a LightGBM model as text) or, without one, the fixed blend; plus release dates for a feature."""
+
+    def __init__(
+        self,
+        *,
+        ranker: str | None,
+        params: BlendParams,
+        release_ids: np.ndarray,
+        release_ordinal: np.ndarray,
+        reference_ordinal: int,
+        message: str = "",
+        stats: dict | None = None,
+    ) -> None:
+        self.ranker_text = ranker
+        self.params = params
+        self.release_ids = release_ids
+        self.release_ordinal = release_ordinal
+        self.reference_ordinal = reference_ordinal
+        self.message = message
+        self.stats = stats or {}
+        self._booster = None
+
+    @property
+    def learned(self) -> bool:
+        return self.ranker_text is not None
+
+    # ----------------------------------------------------------------------------------------------- fitting
+
+    @classmethod
+    def fit(
+        cls,
+        playlists: Sequence[tuple[str, Sequence[int]]],
+        fit_generators: Callable[[Sequence[tuple[str, Sequence[int]]]], Generators],
+        *,
+        catalog: CatalogSnapshot | None = None,
+        playlist_keys: Sequence[str] | None = None,
+        params: BlendParams | None = None,
+        today_ordinal: int = 0,
+    ) -> BlendEngine:
+        """Learn the ranker from playlists split off `playlists` (module docstring); the fixed blend if too few.
+
+        `fit_generators(base_playlists)` fits the generators on the playlists the ranker does not learn from.
+        `playlist_keys` name the playlists (default: their positions) in `stats["ranker_playlists"]`.
+        """
+        params = params or BlendParams()
+        keys = list(playlist_keys) if playlist_keys is not None else [str(i) for i in range(len(playlists))]
+        release_ids, release_ordinal = _release_dates(catalog)
+        common = {"params": params, "release_ids": release_ids, "release_ordinal": release_ordinal}
+        common["reference_ordinal"] = today_ordinal or int(release_ordinal.max(initial=0))
+        held = ranker_playlists(playlists, params)
+        if len(held) < params.min_ranker_playlists:
+            message = (
+                f"The ranker needs at least {params.min_ranker_playlists} playlists with {params.min_tracks}+ "
+                f"tracks to learn from; there are {len(held)}, so the signals are combined with fixed weights."
+            )
+            return cls(ranker=None, message=message, stats={"ranker_playlists": []}, **common)
+        chosen = set(held.tolist())
+        base = [playlist for i, playlist in enumerate(playlists) if i not in chosen]
+        generators = fit_generators(base)
+        twin = cls(ranker=None, **common)
+        rows, labels, groups = [], [], []
+        for number in held.tolist():
+            name, ids = playlists[number]
+            for seeds, titled in _shapes(keys[number], params):
+                ordered = list(dict.fromkeys(int(i) for i in ids))
+                seed_ids, hidden = ordered[:seeds], set(ordered[seeds:])
+                found = twin.candidates(generators, title=name if titled else None, seed_ids=seed_ids)
+                hits = np.fromiter(
+                    (int(i) in hidden for i in found.ids.tolist()), dtype=np.float32, count=len(found.ids)
+                )
+                if hits.sum() == 0:
+                    continue
+                rows.append(found.features)
+                labels.append(hits)
+                groups.append(len(hits))
+        stats = {"ranker_playlists": [keys[i] for i in held.tolist()], "base_playlists": len(base)}
+        if len(groups) < params.min_ranker_playlists:
+            message = (
+                f"Only {len(groups)} training requests found a hidden track, so the signals are combined with "
+                "fixed weights."
+            )
+            return cls(ranker=None, message=message, stats=stats, **common)
+        ranker = _train_ranker(np.concatenate(rows), np.concatenate(labels), groups, params)
+        stats.update(
+            {"requests": len(groups), "candidates": int(sum(groups)), "hits": int(sum(x.sum() for x in labels))}
+        )
+        return cls(ranker=ranker, stats=stats, **common)
+
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        if self.ranker_text is not None:
+            (directory / "ranker.txt").write_text(self.ranker_text, encoding="utf-8")
+        params = {
+            "blend": asdict(self.params),
+            "learned": self.learned,
+            "message": self.message,
+            "reference_ordinal": self.reference_ordinal,
+            "features": list(FEATURES),
+            "fixed_weights": FIXED_WEIGHTS,
+            "stats": self.stats,
+        }
+        arrays = {"release_ids": self.release_ids, "release_ordinal": self.release_ordinal}
+        write_artifact(directory, engine=ENGINE_NAME, params=params, arrays=arrays)  # params.json last: complete
+
+    @classmethod
+    def load(cls, directory: Path, *, mmap: bool = True) -> BlendEngine:
+        params, arrays = read_artifact(directory, engine=ENGINE_NAME, mmap=mmap)
+        if params["features"] != list(FEATURES):
+            raise ValueError(f"{directory}: the ranker was trained on other features; retrain the hybrid engine")
+        ranker = (Path(directory) / "ranker.txt").read_text(encoding="utf-8") if params["learned"] else None
+        return cls(
+            ranker=ranker,
+            params=BlendParams(**params["blend"]),
+            release_ids=np.asarray(arrays["release_ids"]),
+            release_ordinal=np.asarray(arrays["release_ordinal"]),
+            reference_ordinal=int(params["reference_ordinal"]),
+            message=params.get("message", ""),
+            stats=params.get("stats", {}),
+        )
+
+    # ------------------------------------------------------------------------------------------- recommending
+
+    def candidates(
+        self,
+        generators: Generators,
+        *,
+        title: str | None = None,
+        seed_ids: Iterable[int] = (),
+        negative_ids: Iterable[int] = (),
+        exclude_ids: Iterable[int] = (),
+        today_ordinal: int | None = None,
+    ) -> _Candidates:
+        """Stage 1 and the features of stage 2 (module docstring)."""
+        s2v = generators.song2vec
+        seed_ids, negative_ids = [int(i) for i in seed_ids], [int(i) for i in negative_ids]
+        title = title if title and title.strip() else None
+        banned_ids = np.unique(np.asarray([*seed_ids, *negative_ids, *exclude_ids], dtype=np.int64))
+        scored = _generator_scores(generators, title, seed_ids, negative_ids)
+        per, pools = self.params.candidates, {}
+        for name, (space, scores) in scored.items():
+            owner = {"cf": generators.cf, "terms": generators.terms}.get(name) or s2v
+            scores[owner._never] = -np.inf  # hidden, and tracks the generator has nothing on
+            scores[rows_for_ids(space, banned_ids)] = -np.inf
+            pools[name] = space[select_rows(scores, per, None)]
+        ids = np.unique(np.concatenate(list(pools.values()))) if pools else np.zeros(0, np.int64)
+        ids = ids[~np.isin(ids, s2v.track_ids[s2v._never])]
+        features = np.full((len(ids), len(FEATURES)), np.nan, dtype=np.float32)
+        column = {name: i for i, name in enumerate(FEATURES)}
+        hit = np.zeros(len(ids), dtype=np.float32)
+        for name, (space, scores) in scored.items():
+            pool = pools[name]
+            rank = np.full(len(ids), per, dtype=np.float32)
+            position = {int(track): r for r, track in enumerate(pool.tolist())}
+            rank[:] = [position.get(int(track), per) for track in ids.tolist()]
+            if name == "popularity":
+                features[:, column["popularity_rank"]] = rank
+                hit += rank < per
+                continue
+            rows = np.searchsorted(space, ids).clip(0, len(space) - 1)
+            present = space[rows] == ids
+            values = np.where(present, scores[rows], np.nan).astype(np.float32)
+            values[~np.isfinite(values)] = np.nan
+            best = float(scores[rows_for_ids(space, pool[:1])][0]) if len(pool) else 0.0
+            features[:, column[f"{name}_score"]] = values
+            features[:, column[f"{name}_relative"]] = values / best if best > 0 else np.nan
+            features[:, column[f"{name}_rank"]] = rank
+            hit += rank < per
+        self._shared_features(features, column, generators, ids, title, seed_ids, today_ordinal)
+        features[:, column["generators_hit"]] = hit
+        return _Candidates(ids=ids, features=features)
+
+    def _shared_features(self, features, column, generators, ids, title, seed_ids, today_ordinal) -> None:
+        s2v = generators.song2vec
+        rows = rows_for_ids(s2v.track_ids, ids)
+        features[:, column["popularity_log_count"]] = np.asarray(s2v.prior)[rows]
+        codes = generators.artist_codes()
+        seed_codes = codes[rows_for_ids(s2v.track_ids, seed_ids)]
+        seed_codes = seed_codes[seed_codes >= 0]
+        if len(seed_codes):
+            counts = np.bincount(seed_codes, minlength=codes.max() + 1)
+            mine = codes[rows]
+            share = np.where(mine >= 0, counts[np.maximum(mine, 0)] / len(seed_codes), 0.0)
+            features[:, column["seed_artist_share"]] = share
+        if title and generators.terms is not None:
+            terms = generators.terms.scores(title)
+            if terms is not None:
+                found = rows_for_ids(generators.terms.track_ids, ids)
+                values = np.zeros(len(ids), dtype=np.float32)
+                values[np.isin(ids, generators.terms.track_ids)] = terms[found]
+                features[:, column["title_terms"]] = values
+        if len(self.release_ids):
+            positions = np.searchsorted(self.release_ids, ids).clip(0, len(self.release_ids) - 1)
+            known = (self.release_ids[positions] == ids) & (self.release_ordinal[positions] > 0)
+            reference = today_ordinal or self.reference_ordinal
+            age = np.where(known, reference - self.release_ordinal[positions], np.nan)
+            features[:, column["release_age_days"]] = age
+        features[:, column["seed_count"]] = len(seed_ids)
+        features[:, column["has_title"]] = 1.0 if title else 0.0
+
+    def rank(self, found: _Candidates) -> np.ndarray:
+        """Stage 2: a score per candidate (higher is better)."""
+        if len(found.ids) == 0:
+            return np.zeros(0, dtype=np.float64)
+        if self.ranker_text is None:
+            return _fixed_blend(found.features)
+        return self._ranker().predict(found.features, num_threads=1)
+
+    def recommend(
+        self,
+        generators: Generators,
+        *,
+        title: str | None = None,
+        seed_ids: Iterable[int] = (),
+        negative_ids: Iterable[int] = (),
+        exclude_ids: Iterable[int] = (),
+        k: int = 20,
+        reroll_seed: int | None = None,
+        today_ordinal: int | None = None,
+    ) -> BlendAnswer:
+        """The k best candidates, each with the signal that put it there; never a seed, dislike or hidden track."""
+        seed_ids = [int(i) for i in seed_ids]
+        found = self.candidates(
+            generators, title=title, seed_ids=seed_ids, negative_ids=negative_ids, exclude_ids=exclude_ids,
+            today_ordinal=today_ordinal,
+        )  # fmt: skip
+        scores = self.rank(found)
+        chosen = select_rows(scores, k, reroll_seed)
+        signals = self._signals(found.features[chosen]) if len(chosen) else []
+        because = [None] * len(chosen)
+        if generators.cf is not None and "cf" in signals:
+            closest = generators.cf._closest_seeds(rows_for_ids(generators.cf.track_ids, found.ids[chosen]),
+                                                   rows_for_ids(generators.cf.track_ids, seed_ids))  # fmt: skip
+            because = [seed if signal == "cf" else None for seed, signal in zip(closest, signals, strict=False)]
+        picks = [
+            BlendPick(track_id=int(found.ids[row]), score=float(scores[row]), signal=signal, because=seed)
+            for row, signal, seed in zip(chosen.tolist(), signals, because, strict=True)
+        ]
+        return BlendAnswer(picks=picks, learned=self.learned, message=self.message)
+
+    def ranked_track_ids(
+        self, generators: Generators, *, title: str | None, seed_ids: Sequence[int], k: int
+    ) -> np.ndarray:
+        """The k best ids for the offline evaluation: ranked candidates, then Song2Vec's list to fill up to k."""
+        found = self.candidates(generators, title=title, seed_ids=seed_ids)
+        ranked = found.ids[np.argsort(-self.rank(found), kind="stable")][:k]
+        if len(ranked) < k:
+            extra = generators.song2vec.ranked_track_ids(situation=title, seed_ids=seed_ids, k=k + len(ranked))
+            ranked = np.concatenate([ranked, extra[~np.isin(extra, ranked)]])[:k]
+        return ranked
+
+    def _ranker(self):
+        if self._booster is None:
+            import lightgbm  # imported on first use: only processes that serve the blend load it
+
+            self._booster = lightgbm.Booster(model_str=self.ranker_text)
+        return self._booster
+
+    def _signals(self, features: np.ndarray) -> list[str]:
+        """The generator each row owes most to (module docstring)."""
+        if self.ranker_text is None:
+            parts = _weighted_relatives(features)
+            return [GENERATORS[i] for i in np.argmax(parts, axis=1).tolist()]
+        contributions = self._ranker().predict(features, pred_contrib=True, num_threads=1)[:, :-1]  # drop the bias
+        per_signal = np.zeros((len(features), len(GENERATORS)))
+        for i, name in enumerate(FEATURES):
+            signal = FEATURE_SIGNAL.get(name)
+            if signal is not None:
+                per_signal[:, GENERATORS.index(signal)] += contributions[:, i]
+        return [GENERATORS[i] for i in np.argmax(per_signal, axis=1).tolist()]
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def ranker_playlists(playlists: Sequence[tuple[str, Sequence[int]]], params: BlendParams) -> np.ndarray:
+    """Positions of the playlists the ranker learns from: long enough, the smallest hashes, a capped share."""
+    eligible = [i for i, (_, ids) in enumerate(playlists) if len(set(ids)) >= params.min_tracks]
+    cap = min(params.ranker_playlists, int(len(playlists) * params.ranker_share))
+    key = lambda i: hashlib.sha1(f"{params.seed}:{i}:{playlists[i][0]}".encode()).hexdigest()  # noqa: E731
+    return np.asarray(sorted(sorted(eligible, key=key)[:cap]), dtype=np.int64)
+
+
+def _shapes(key: str, params: BlendParams) -> list[tuple[int, bool]]:
+    """The request shapes one ranker playlist is turned into: `shapes_per_playlist` of REQUEST_SHAPES, by hash."""
+    start = int(hashlib.sha1(f"{params.seed}:{key}".encode()).hexdigest(), 16) % len(REQUEST_SHAPES)
+    step = len(REQUEST_SHAPES) // max(params.shapes_per_playlist, 1) or 1
+    return [REQUEST_SHAPES[(start + i * step) % len(REQUEST_SHAPES)] for i in range(params.shapes_per_playlist)]
+
+
+def _generator_scores(
+    generators: Generators, title: str | None, seed_ids: list[int], negative_ids: list[int]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{generator: (its track ids, a fresh score array over them)} for the generators that know the request."""
+    s2v = generators.song2vec
+    found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, weights in (("cooccurrence", Song2VecWeights.neighbours_only()), ("song2vec", s2v.weights)):
+        scores = s2v.with_weights(weights).all_scores(situation=title, seed_ids=seed_ids)
+        if scores is not None:
+            found[name] = (s2v.track_ids, scores)
+    if generators.terms is not None:
+        scores = generators.terms.scores(title, seed_ids)
+        if scores is not None:
+            found["terms"] = (generators.terms.track_ids, scores)
+    if generators.cf is not None:
+        weak: list[int] = []
+        if not seed_ids and title and "terms" in found:
+            space, scores = found["terms"]
+            weak = space[select_rows(scores.copy(), TITLE_TRACKS_FOR_CF, None)].tolist()
+        scores = generators.cf.scores(seed_ids, negative_ids, weak_ids=weak, weak_weight=TITLE_TRACKS_WEIGHT)
+        if scores is not None:
+            found["cf"] = (generators.cf.track_ids, scores)
+    found["popularity"] = (s2v.track_ids, np.asarray(s2v.prior, dtype=np.float32).copy())
+    return found
+
+
+def _release_dates(catalog: CatalogSnapshot | None) -> tuple[np.ndarray, np.ndarray]:
+    if catalog is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32)
+    return catalog.track_ids.copy(), np.asarray(catalog.release_ordinal, dtype=np.int32).copy()
+
+
+def _weighted_relatives(features: np.ndarray) -> np.ndarray:
+    """(rows, GENERATORS): each generator's relative score times its fixed weight (0 where unknown)."""
+    column = {name: i for i, name in enumerate(FEATURES)}
+    parts = np.zeros((len(features), len(GENERATORS)))
+    for g, name in enumerate(GENERATORS):
+        if name == "popularity":
+            values = features[:, column["popularity_log_count"]]
+        else:
+            values = features[:, column[f"{name}_relative"]]
+        parts[:, g] = FIXED_WEIGHTS[name] * np.nan_to_num(values, nan=0.0)
+    return parts
+
+
+def _fixed_blend(features: np.ndarray) -> np.ndarray:
+    return _weighted_relatives(features).sum(axis=1)
+
+
+def _train_ranker(features: np.ndarray, labels: np.ndarray, groups: list[int], params: BlendParams) -> str:
+    """LightGBM lambdarank on the candidates, one group per request; the model as LightGBM's own text format."""
+    import lightgbm  # imported here: only training processes need it loaded before a request does
+
+    dataset = lightgbm.Dataset(features, label=labels, group=groups, feature_name=list(FEATURES), free_raw_data=True)
+    settings = {
+        "objective": "lambdarank",
+        "metric": "ndcg",
+        "num_leaves": params.num_leaves,
+        "learning_rate": params.learning_rate,
+        "min_child_samples": params.min_child_samples,
+        "lambdarank_truncation_level": 100,
+        "num_threads": params.num_threads,
+        "deterministic": True,
+        "force_row_wise": True,
+        "seed": params.seed,
+        "verbose": -1,
+    }
+    booster = lightgbm.train(settings, dataset, num_boost_round=params.rounds)
+    return booster.model_to_string()

@@ -1,0 +1,119 @@
+"""The offline evaluation's methods for issue 10's engines: cf (ALS), ease, terms and hybrid (the learned blend).
+
+Each is trained on the evaluation's *training* playlists only (`evaluation.split_playlists` has removed the test
+ones). `hybrid` is the blend as it serves: generators fitted on every training playlist, a ranker learnt from
+playlists split off those training playlists (`blend.ranker_playlists`), with generators fitted on the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from recommendations.engines.blend import TITLE_TRACKS_FOR_CF, TITLE_TRACKS_WEIGHT, BlendEngine, Generators
+from recommendations.engines.cf import CFParams, CollaborativeEngine
+from recommendations.engines.ease import EaseModel
+from recommendations.engines.features import rows_for_ids, select_rows
+from recommendations.engines.song2vec import Song2VecEngine, Word2VecParams
+from recommendations.engines.terms import TermEngine
+
+Named = list[tuple[str, list[int]]]
+
+
+def named_playlists(training: Sequence, keys) -> Named:
+    return [(p.name, [keys.id_of(track) for track in p.tracks]) for p in training]
+
+
+def cf_recommender(engine: CollaborativeEngine, terms: TermEngine | None, keys, k: int) -> Callable:
+    """CF folded in from the seeds; with a title and no seed, from the term model's best tracks for the title
+    (each at TITLE_TRACKS_WEIGHT of a seed's confidence), as the blend's CF generator does."""
+
+    def recommend(case) -> list[str]:
+        seeds = keys.known_ids(case.seeds)
+        weak: list[int] = []
+        if not seeds and case.title and terms is not None:
+            scores = terms.scores(case.title)
+            if scores is not None:
+                scores[terms._never] = -np.inf
+                weak = terms.track_ids[select_rows(scores, TITLE_TRACKS_FOR_CF, None)].tolist()
+        scores = engine.scores(seeds, weak_ids=weak, weak_weight=TITLE_TRACKS_WEIGHT)
+        if scores is None:
+            scores = np.log1p(np.asarray(engine.counts, dtype=np.float32))
+        scores[engine._never] = -np.inf
+        scores[rows_for_ids(engine.track_ids, seeds)] = -np.inf
+        return [keys.keys[i] for i in engine.track_ids[select_rows(scores, k, None)].tolist()]
+
+    return recommend
+
+
+def ease_recommender(model: EaseModel, keys, k: int) -> Callable:
+    def recommend(case) -> list[str]:
+        return [keys.keys[i] for i in model.ranked_track_ids(seed_ids=keys.known_ids(case.seeds), k=k).tolist()]
+
+    return recommend
+
+
+def terms_recommender(engine: TermEngine, keys, k: int) -> Callable:
+    def recommend(case) -> list[str]:
+        seeds = keys.known_ids(case.seeds)
+        scores = engine.scores(case.title or None, seeds)
+        if scores is None:
+            scores = np.asarray(engine.prior, dtype=np.float32).copy()
+        scores[engine._never] = -np.inf
+        scores[rows_for_ids(engine.track_ids, seeds)] = -np.inf
+        return [keys.keys[i] for i in engine.track_ids[select_rows(scores, k, None)].tolist()]
+
+    return recommend
+
+
+def hybrid_recommender(blend: BlendEngine, generators: Generators, keys, k: int) -> Callable:
+    def recommend(case) -> list[str]:
+        ids = blend.ranked_track_ids(generators, title=case.title or None, seed_ids=keys.known_ids(case.seeds), k=k)
+        return [keys.keys[i] for i in ids.tolist()]
+
+    return recommend
+
+
+def fit_hybrid(
+    training: Sequence,
+    keys,
+    generators: Generators,
+    fit_song2vec: Callable,
+    params: Word2VecParams | None,
+    train_seconds: dict[str, float],
+) -> BlendEngine:
+    """The blend's ranker, learnt on playlists split off `training`, with generators fitted on the rest of it."""
+    named = named_playlists(training, keys)
+    by_identity = {id(pair): playlist for pair, playlist in zip(named, training, strict=True)}
+
+    def fit_base(base: Sequence[tuple[str, list[int]]]) -> Generators:
+        started = time.perf_counter()
+        base_playlists = [by_identity[id(pair)] for pair in base]
+        song2vec: Song2VecEngine = fit_song2vec(base_playlists, keys, params=params or Word2VecParams())
+        train_seconds["hybrid: song2vec on the ranker's base"] = round(time.perf_counter() - started, 2)
+        return Generators(
+            song2vec=song2vec,
+            cf=CollaborativeEngine.fit([ids for _, ids in base], params=CFParams()),
+            terms=TermEngine.fit(list(base)),
+        )
+
+    started = time.perf_counter()
+    blend = BlendEngine.fit(named, fit_base, playlist_keys=[p.pid for p in training])
+    train_seconds["hybrid: ranker (with its base generators)"] = round(time.perf_counter() - started, 2)
+    return blend
+
+
+def fit_family(name: str, training: Sequence, keys, train_seconds: dict[str, float]):
+    """cf, ease or terms fitted on every training playlist (timed into train_seconds)."""
+    started = time.perf_counter()
+    named = named_playlists(training, keys)
+    if name == "cf":
+        model = CollaborativeEngine.fit([ids for _, ids in named], params=CFParams())
+    elif name == "ease":
+        model = EaseModel.fit([ids for _, ids in named])
+    else:
+        model = TermEngine.fit(named)
+    train_seconds[name] = round(time.perf_counter() - started, 2)
+    return model
