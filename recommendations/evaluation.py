@@ -207,6 +207,13 @@ def assert_no_leakage(training: Iterable[EvalPlaylist], cases: Iterable[TestCase
         raise AssertionError(f"test playlists in training: {leaked[:5]}")
 
 
+def assert_ranker_not_on_test(ranker_pids: Iterable[str], cases: Iterable[TestCase]) -> None:
+    """Raise AssertionError if the blend's ranker learnt from a held-out playlist."""
+    leaked = set(ranker_pids) & {case.playlist.pid for case in cases}
+    if leaked:
+        raise AssertionError(f"the ranker learnt from test playlists: {sorted(leaked)[:5]}")
+
+
 # ------------------------------------------------------------------------------------------------- methods
 
 Recommender = Callable[[TestCase], list[str]]
@@ -329,6 +336,7 @@ class EvaluationReport:
     seed: int
     methods: dict[str, MethodScores]
     train_seconds: dict[str, float]
+    notes: dict[str, str] = field(default_factory=dict)  # per method, what the reader should know (the ranker)
 
     def as_dict(self) -> dict:
         return {
@@ -344,6 +352,7 @@ class EvaluationReport:
                 ],
             },
             "train_seconds": self.train_seconds,
+            "notes": self.notes,
             "methods": {
                 name: {"seconds": round(scores.seconds, 2), "categories": scores.summary()}
                 for name, scores in self.methods.items()
@@ -371,6 +380,14 @@ def evaluate(
     training, cases = split_playlists(playlists, test_size=test_size, seed=seed)
     assert_no_leakage(training, cases)
     recommenders, train_seconds = _recommenders(training, methods, params, progress)
+    notes = {}
+    if "hybrid" in recommenders:
+        blend = recommenders["hybrid"].blend
+        assert_ranker_not_on_test(blend.stats.get("ranker_playlists", []), cases)
+        notes["hybrid"] = blend.message or (
+            f"ranker learnt from {len(blend.stats['ranker_playlists'])} playlists split off the training playlists "
+            f"({blend.stats['requests']} requests), its generators fitted on the other {blend.stats['base_playlists']}"
+        )
     scored = {}
     for method in methods:
         if progress.scoring_started:
@@ -383,6 +400,7 @@ def evaluate(
         seed=seed,
         methods=scored,
         train_seconds=train_seconds,
+        notes=notes,
     )
 
 
@@ -413,43 +431,10 @@ def _recommenders(
             train_seconds[model_name] = round(time.perf_counter() - started, 2)
         recommenders[method] = song2vec_recommender(variant(models[model_name], method), keys)
     if any(method in FAMILIES for method in methods):
-        _family_recommenders(training, methods, params, progress, keys, models, recommenders, train_seconds)
+        from recommendations.evaluation_generators import family_recommenders  # imports evaluation itself
+
+        family_recommenders(training, methods, params, progress, keys, models, recommenders, train_seconds)
     return recommenders, train_seconds
-
-
-def _family_recommenders(training, methods, params, progress, keys, models, recommenders, train_seconds) -> None:
-    """cf, ease, terms and hybrid (`evaluation_generators`), sharing one fit of each engine."""
-    from recommendations import evaluation_generators as families
-    from recommendations.engines.blend import Generators
-
-    fitted = {}
-    needs = {"cf": ["cf", "terms"], "ease": ["ease"], "terms": ["terms"], "hybrid": ["cf", "terms"]}
-    for name in dict.fromkeys(n for method in methods if method in FAMILIES for n in needs[method]):
-        if progress.training_started:
-            progress.training_started(name, 1)
-        fitted[name] = families.fit_family(name, training, keys, train_seconds)
-    if "hybrid" in methods and "song2vec" not in models:
-        song2vec_params = params or Word2VecParams()
-        if progress.training_started:
-            progress.training_started("song2vec", song2vec_params.epochs)
-        started = time.perf_counter()
-        models["song2vec"] = fit_song2vec(training, keys, params=song2vec_params, on_epoch=progress.epoch_done)
-        train_seconds["song2vec"] = round(time.perf_counter() - started, 2)
-    for method in methods:
-        if method == "cf":
-            recommenders[method] = families.cf_recommender(fitted["cf"], fitted.get("terms"), keys, RECOMMENDATIONS)
-        elif method == "ease":
-            recommenders[method] = families.ease_recommender(fitted["ease"], keys, RECOMMENDATIONS)
-        elif method == "terms":
-            recommenders[method] = families.terms_recommender(fitted["terms"], keys, RECOMMENDATIONS)
-        elif method == "hybrid":
-            if progress.training_started:
-                progress.training_started("hybrid ranker", 1)
-            song2vec = variant(models["song2vec"], "song2vec")
-            generators = Generators(song2vec=song2vec, cf=fitted["cf"], terms=fitted["terms"])
-            blend = families.fit_hybrid(training, keys, generators, fit_song2vec, params, train_seconds)
-            recommenders[method] = families.hybrid_recommender(blend, generators, keys, RECOMMENDATIONS)
-            recommenders[method].blend = blend  # the report names the ranker's playlists (leakage check, tests)
 
 
 def format_table(report: EvaluationReport) -> str:

@@ -117,3 +117,37 @@ def fit_family(name: str, training: Sequence, keys, train_seconds: dict[str, flo
         model = TermEngine.fit(named)
     train_seconds[name] = round(time.perf_counter() - started, 2)
     return model
+
+
+def family_recommenders(training, methods, params, progress, keys, models, recommenders, train_seconds) -> None:
+    """Add cf, ease, terms and hybrid to `recommenders` (evaluation._recommenders), one fit of each engine."""
+    from recommendations.evaluation import FAMILIES, RECOMMENDATIONS, fit_song2vec, variant
+
+    fitted = {}
+    needs = {"cf": ["cf", "terms"], "ease": ["ease"], "terms": ["terms"], "hybrid": ["cf", "terms"]}
+    for name in dict.fromkeys(n for method in methods if method in FAMILIES for n in needs[method]):
+        if progress.training_started:
+            progress.training_started(name, 1)
+        fitted[name] = fit_family(name, training, keys, train_seconds)
+    if "hybrid" in methods and "song2vec" not in models:
+        song2vec_params = params or Word2VecParams()
+        if progress.training_started:
+            progress.training_started("song2vec", song2vec_params.epochs)
+        started = time.perf_counter()
+        models["song2vec"] = fit_song2vec(training, keys, params=song2vec_params, on_epoch=progress.epoch_done)
+        train_seconds["song2vec"] = round(time.perf_counter() - started, 2)
+    for method in methods:
+        if method == "cf":
+            recommenders[method] = cf_recommender(fitted["cf"], fitted.get("terms"), keys, RECOMMENDATIONS)
+        elif method == "ease":
+            recommenders[method] = ease_recommender(fitted["ease"], keys, RECOMMENDATIONS)
+        elif method == "terms":
+            recommenders[method] = terms_recommender(fitted["terms"], keys, RECOMMENDATIONS)
+        elif method == "hybrid":
+            if progress.training_started:
+                progress.training_started("hybrid ranker", 1)
+            song2vec = variant(models["song2vec"], "song2vec")
+            generators = Generators(song2vec=song2vec, cf=fitted["cf"], terms=fitted["terms"])
+            blend = fit_hybrid(training, keys, generators, fit_song2vec, params, train_seconds)
+            recommenders[method] = hybrid_recommender(blend, generators, keys, RECOMMENDATIONS)
+            recommenders[method].blend = blend  # the report names the ranker's playlists (leakage check, tests)

@@ -51,8 +51,16 @@ from recommendations.engines.terms import TermEngine
 ENGINE_NAME = "hybrid"
 GENERATORS = ("cooccurrence", "song2vec", "cf", "terms", "popularity")
 SCORED = ("cooccurrence", "song2vec", "cf", "terms")  # generators with a per-request score (popularity is fixed)
+# Song2Vec's score in its parts (module docstring of song2vec): features only, they bring no candidates of their own.
+_NONE = {"seed_cooccurrence": 0.0, "seed_vectors": 0.0, "title_cooccurrence": 0.0, "title_vectors": 0.0}
+PART_WEIGHTS = {
+    part: Song2VecWeights(**{**_NONE, part: 1.0}, prior=0.0, title_with_seeds=1.0)
+    for part in ("seed_cooccurrence", "seed_vectors", "title_cooccurrence", "title_vectors")
+}
+PARTS = tuple(PART_WEIGHTS)
 FEATURES = (
     *(f"{name}_{kind}" for name in SCORED for kind in ("score", "relative", "rank")),
+    *PARTS,
     "popularity_log_count",
     "popularity_rank",
     "seed_artist_share",
@@ -69,6 +77,10 @@ FEATURE_SIGNAL = {
     "popularity_rank": "popularity",
     "seed_artist_share": "cooccurrence",
     "title_terms": "terms",
+    "seed_cooccurrence": "cooccurrence",
+    "seed_vectors": "song2vec",
+    "title_cooccurrence": "terms",  # playlists named like the title hold it: what people call it
+    "title_vectors": "song2vec",
 }
 FIXED_WEIGHTS = {"cooccurrence": 1.0, "song2vec": 1.0, "cf": 0.5, "terms": 0.25, "popularity": 0.05}
 REQUEST_SHAPES: tuple[tuple[int, bool], ...] = ((0, True), (1, True), (5, True), (10, False), (25, True))
@@ -83,11 +95,12 @@ class BlendParams:
     ranker_share: float = 0.25  # ... and at most this share of them
     min_ranker_playlists: int = 40
     min_tracks: int = 30  # distinct tracks a playlist needs to teach the ranker (25 seeds + hidden ones)
-    shapes_per_playlist: int = 2  # requests made from each ranker playlist
+    shapes_per_playlist: int = 5  # requests made from each ranker playlist (5: every shape)
     seed: int = 2018
-    num_leaves: int = 31
+    num_leaves: int = 7
     learning_rate: float = 0.05
-    rounds: int = 300
+    rounds: int = 200
+    truncation: int = 200  # lambdarank looks this deep into each list: R-precision reads the top |hidden| tracks
     min_child_samples: int = 50
     num_threads: int = 2
 
@@ -195,21 +208,7 @@ class BlendEngine:
         base = [playlist for i, playlist in enumerate(playlists) if i not in chosen]
         generators = fit_generators(base)
         twin = cls(ranker=None, **common)
-        rows, labels, groups = [], [], []
-        for number in held.tolist():
-            name, ids = playlists[number]
-            for seeds, titled in _shapes(keys[number], params):
-                ordered = list(dict.fromkeys(int(i) for i in ids))
-                seed_ids, hidden = ordered[:seeds], set(ordered[seeds:])
-                found = twin.candidates(generators, title=name if titled else None, seed_ids=seed_ids)
-                hits = np.fromiter(
-                    (int(i) in hidden for i in found.ids.tolist()), dtype=np.float32, count=len(found.ids)
-                )
-                if hits.sum() == 0:
-                    continue
-                rows.append(found.features)
-                labels.append(hits)
-                groups.append(len(hits))
+        rows, labels, groups = twin.training_set([playlists[i] for i in held], [keys[i] for i in held], generators)
         stats = {"ranker_playlists": [keys[i] for i in held.tolist()], "base_playlists": len(base)}
         if len(groups) < params.min_ranker_playlists:
             message = (
@@ -222,6 +221,26 @@ class BlendEngine:
             {"requests": len(groups), "candidates": int(sum(groups)), "hits": int(sum(x.sum() for x in labels))}
         )
         return cls(ranker=ranker, stats=stats, **common)
+
+    def training_set(
+        self, playlists: Sequence[tuple[str, Sequence[int]]], keys: Sequence[str], generators: Generators
+    ) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
+        """Candidates' features, labels (1: a hidden track) and group sizes of the requests made from `playlists`.
+
+        Requests whose candidates hold no hidden track teach lambdarank nothing and are left out.
+        """
+        rows, labels, groups = [], [], []
+        for (name, ids), key in zip(playlists, keys, strict=True):
+            ordered = list(dict.fromkeys(int(i) for i in ids))
+            for seeds, titled in _shapes(key, self.params):
+                hidden = set(ordered[seeds:])
+                found = self.candidates(generators, title=name if titled else None, seed_ids=ordered[:seeds])
+                hits = np.fromiter((i in hidden for i in found.ids.tolist()), dtype=np.float32, count=len(found.ids))
+                if hits.sum():
+                    rows.append(found.features)
+                    labels.append(hits)
+                    groups.append(len(hits))
+        return rows, labels, groups
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
@@ -281,7 +300,7 @@ class BlendEngine:
             scores[rows_for_ids(space, banned_ids)] = -np.inf
             pools[name] = space[select_rows(scores, per, None)]
         ids = np.unique(np.concatenate(list(pools.values()))) if pools else np.zeros(0, np.int64)
-        ids = ids[~np.isin(ids, s2v.track_ids[s2v._never])]
+        ids = ids[np.isin(ids, s2v.track_ids) & ~np.isin(ids, s2v.track_ids[s2v._never])]
         features = np.full((len(ids), len(FEATURES)), np.nan, dtype=np.float32)
         column = {name: i for i, name in enumerate(FEATURES)}
         hit = np.zeros(len(ids), dtype=np.float32)
@@ -311,6 +330,14 @@ class BlendEngine:
         s2v = generators.song2vec
         rows = rows_for_ids(s2v.track_ids, ids)
         features[:, column["popularity_log_count"]] = np.asarray(s2v.prior)[rows]
+        for part, weights in PART_WEIGHTS.items():
+            needs_title = part.startswith("title")
+            if (title if needs_title else seed_ids):
+                scores = s2v.with_weights(weights).all_scores(
+                    situation=title if needs_title else None, seed_ids=() if needs_title else seed_ids
+                )
+                if scores is not None:
+                    features[:, column[part]] = scores[rows]
         codes = generators.artist_codes()
         seed_codes = codes[rows_for_ids(s2v.track_ids, seed_ids)]
         seed_codes = seed_codes[seed_codes >= 0]
@@ -485,7 +512,7 @@ def _train_ranker(features: np.ndarray, labels: np.ndarray, groups: list[int], p
         "num_leaves": params.num_leaves,
         "learning_rate": params.learning_rate,
         "min_child_samples": params.min_child_samples,
-        "lambdarank_truncation_level": 100,
+        "lambdarank_truncation_level": params.truncation,
         "num_threads": params.num_threads,
         "deterministic": True,
         "force_row_wise": True,

@@ -41,8 +41,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--playlists", nargs="+", required=True, metavar="PATH",
+            "--playlists", nargs="+", metavar="PATH",
             help="MPD slice files, or directories of them (*.json).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--lastfm", metavar="PATH",
+            help="Instead: score user-based CF against popularity on Last.fm listening data in the HetRec 2011 "
+            "format (user_artists.dat, or its folder): a fifth of each user's artists held out; recall@10, NDCG@10.",
         )  # fmt: skip
         parser.add_argument(
             "--engines", nargs="+", choices=METHODS, default=list(DEFAULT_METHODS), metavar="METHOD",
@@ -65,6 +70,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         quiet = options["json"] or options["verbosity"] < 1
+        if options["lastfm"]:
+            self._lastfm(options)
+            return
+        if not options["playlists"]:
+            raise CommandError("give --playlists PATH (MPD files) or --lastfm PATH (HetRec 2011 Last.fm data)")
         started = time.perf_counter()
         playlists = self._read(options["playlists"], quiet)
         if not quiet:
@@ -94,8 +104,20 @@ class Command(BaseCommand):
             return
         self.stdout.write("")
         self.stdout.write(format_table(report))
+        for method, note in report.notes.items():
+            self.stdout.write(f"\n{method}: {note}.")
         trained = ", ".join(f"{name} {seconds} s" for name, seconds in report.train_seconds.items())
         self.stdout.write(f"\nTraining: {trained or 'none'}; total {time.perf_counter() - started:.0f} s.")
+
+    def _lastfm(self, options: dict[str, Any]) -> None:
+        from recommendations.lastfm import evaluate_lastfm, format_lastfm, read_user_artists
+
+        seed = options["seed"]
+        try:
+            report = evaluate_lastfm(read_user_artists(Path(options["lastfm"])), seed=seed)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(json.dumps(report) if options["json"] else format_lastfm(report))
 
     def _read(self, paths: list[str], quiet: bool) -> list:
         try:
