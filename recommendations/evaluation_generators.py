@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from recommendations.engines.blend import TITLE_TRACKS_FOR_CF, TITLE_TRACKS_WEIGHT, BlendEngine, Generators
+from recommendations.engines.blend import (
+    TITLE_TRACKS_FOR_CF,
+    TITLE_TRACKS_WEIGHT,
+    BlendEngine,
+    BlendParams,
+    Generators,
+)
 from recommendations.engines.cf import CFParams, CollaborativeEngine
 from recommendations.engines.ease import EaseModel
 from recommendations.engines.features import rows_for_ids, select_rows
@@ -83,6 +89,7 @@ def fit_hybrid(
     fit_song2vec: Callable,
     params: Word2VecParams | None,
     train_seconds: dict[str, float],
+    blend_params: BlendParams | None = None,
 ) -> BlendEngine:
     """The blend's ranker, learnt on playlists split off `training`, with generators fitted on the rest of it."""
     named = named_playlists(training, keys)
@@ -100,7 +107,7 @@ def fit_hybrid(
         )
 
     started = time.perf_counter()
-    blend = BlendEngine.fit(named, fit_base, playlist_keys=[p.pid for p in training])
+    blend = BlendEngine.fit(named, fit_base, playlist_keys=[p.pid for p in training], params=blend_params)
     train_seconds["hybrid: ranker (with its base generators)"] = round(time.perf_counter() - started, 2)
     return blend
 

@@ -201,7 +201,8 @@ class BlendEngine:
         if len(held) < params.min_ranker_playlists:
             message = (
                 f"The ranker needs at least {params.min_ranker_playlists} playlists with {params.min_tracks}+ "
-                f"tracks to learn from; there are {len(held)}, so the signals are combined with fixed weights."
+                f"tracks to learn from (at most {params.ranker_share:.0%} of all); these {len(playlists)} "
+                f"playlists give {len(held)}, so the signals are combined with fixed weights."
             )
             return cls(ranker=None, message=message, stats={"ranker_playlists": []}, **common)
         chosen = set(held.tolist())

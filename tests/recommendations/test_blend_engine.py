@@ -1,0 +1,102 @@
+"""The learned blend (engines.blend) and its place in the offline evaluation.
+
+Corpus: the evaluation tests' grouped playlists (four situations, 60 tracks each, two shared hits per playlist).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from recommendations.engines.blend import GENERATORS, BlendEngine, BlendParams, Generators, ranker_playlists
+from recommendations.engines.cf import CFParams, CollaborativeEngine
+from recommendations.engines.song2vec import Song2VecEngine
+from recommendations.engines.terms import TermEngine
+from recommendations.evaluation import TrackKeys, assert_ranker_not_on_test, evaluate, split_playlists
+from recommendations.evaluation_generators import fit_hybrid, named_playlists
+from tests.recommendations.test_evaluation import FAST, GROUPS, corpus
+
+CF = CFParams(factors=4, regularization=0.1, alpha=10.0, num_threads=1, random_state=1)
+SMALL_RANKER = BlendParams(candidates=60, min_ranker_playlists=10, rounds=20, num_threads=1)
+
+
+def fit_generators(named):
+    return Generators(
+        song2vec=Song2VecEngine.fit(named, params=FAST),
+        cf=CollaborativeEngine.fit([ids for _, ids in named], params=CF),
+        terms=TermEngine.fit(named),
+    )
+
+
+@pytest.fixture(scope="module")
+def keyed():
+    keys = TrackKeys()
+    return keys, named_playlists(corpus(20), keys)
+
+
+def test_too_few_playlists_fall_back_to_the_fixed_blend_and_say_so(keyed):
+    keys, named = keyed
+    few = named[:8]
+    blend = BlendEngine.fit(few, fit_generators, params=SMALL_RANKER)
+    assert not blend.learned
+    assert "fixed weights" in blend.message and "these 8 playlists give 2" in blend.message
+    answer = blend.recommend(fit_generators(few), title="rainy day", k=5)
+    assert not answer.learned and answer.message == blend.message
+    assert len(answer.picks) == 5 and all(pick.signal in GENERATORS for pick in answer.picks)
+
+
+def test_the_ranker_learns_and_serves_without_seeds_or_dislikes(keyed, tmp_path):
+    keys, named = keyed
+    blend = BlendEngine.fit(named, fit_generators, params=SMALL_RANKER)
+    assert blend.learned and blend.message == ""
+    assert blend.stats["requests"] >= SMALL_RANKER.min_ranker_playlists
+    blend.save(tmp_path)
+    loaded = BlendEngine.load(tmp_path)
+    generators = fit_generators(named)
+    seeds = [keys.ids["spotify:track:g0t00"], keys.ids["spotify:track:g0t01"]]
+    disliked = [keys.ids["spotify:track:g0t02"]]
+    answer = loaded.recommend(generators, title="rainy day", seed_ids=seeds, negative_ids=disliked, k=20)
+    picked = {pick.track_id for pick in answer.picks}
+    assert answer.learned and len(picked) == 20
+    assert not picked & {*seeds, *disliked}
+    rainy = {keys.ids[f"spotify:track:g0t{n:02d}"] for n in range(60)} | {keys.ids[h] for h in keys.keys if "hit" in h}
+    assert picked <= rainy  # the group of the seeds and the title (or the shared hits), nothing else
+    assert {pick.signal for pick in answer.picks} <= set(GENERATORS)
+
+
+def test_ranker_playlists_are_long_enough_and_deterministic(keyed):
+    _, named = keyed
+    first = ranker_playlists(named, SMALL_RANKER)
+    assert first.tolist() == ranker_playlists(named, SMALL_RANKER).tolist()
+    assert len(first) == int(len(named) * SMALL_RANKER.ranker_share)
+    assert all(len(set(named[i][1])) >= SMALL_RANKER.min_tracks for i in first.tolist())
+
+
+def test_the_ranker_never_trains_on_the_evaluations_held_out_playlists():
+    playlists = corpus(20)
+    training, cases = split_playlists(playlists, seed=3)
+    keys = TrackKeys()
+    generators = fit_generators(named_playlists(training, keys))
+    from recommendations.evaluation import fit_song2vec
+
+    blend = fit_hybrid(training, keys, generators, fit_song2vec, FAST, {}, SMALL_RANKER)
+    learnt_from = set(blend.stats["ranker_playlists"])
+    assert learnt_from and learnt_from <= {p.pid for p in training}
+    assert not learnt_from & {case.playlist.pid for case in cases}
+    with pytest.raises(AssertionError, match="test playlists"):
+        assert_ranker_not_on_test([cases[0].playlist.pid], cases)
+
+
+def test_evaluate_scores_every_new_method_and_notes_the_ranker():
+    report = evaluate(corpus(70), ["popularity", "cf", "terms", "hybrid"], params=FAST, seed=1)
+    summary = {method: scores.summary() for method, scores in report.methods.items()}
+    for method in ("cf", "terms", "hybrid"):
+        assert summary[method]["all"]["r_precision"] > summary["popularity"]["all"]["r_precision"]
+    assert "ranker learnt from" in report.notes["hybrid"]
+    assert set(report.as_dict()["methods"]) == {"popularity", "cf", "terms", "hybrid"}
+
+
+def test_evaluate_on_a_tiny_file_set_reports_the_fixed_blend():
+    report = evaluate(corpus(6), ["hybrid"], params=replace(FAST, epochs=2), seed=1)
+    assert "fixed weights" in report.notes["hybrid"]
+    assert len(GROUPS) * 6 == report.playlists
