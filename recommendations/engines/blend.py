@@ -45,19 +45,14 @@ import numpy as np
 
 from recommendations.engines.cf import CollaborativeEngine
 from recommendations.engines.features import CatalogSnapshot, read_artifact, rows_for_ids, select_rows, write_artifact
-from recommendations.engines.song2vec import Song2VecEngine, Song2VecWeights
+from recommendations.engines.song2vec import NOT_PLACED, Song2VecEngine, Song2VecWeights
 from recommendations.engines.terms import TermEngine
 
 ENGINE_NAME = "hybrid"
 GENERATORS = ("cooccurrence", "song2vec", "cf", "terms", "popularity")
 SCORED = ("cooccurrence", "song2vec", "cf", "terms")  # generators with a per-request score (popularity is fixed)
 # Song2Vec's score in its parts (module docstring of song2vec): features only, they bring no candidates of their own.
-_NONE = {"seed_cooccurrence": 0.0, "seed_vectors": 0.0, "title_cooccurrence": 0.0, "title_vectors": 0.0}
-PART_WEIGHTS = {
-    part: Song2VecWeights(**{**_NONE, part: 1.0}, prior=0.0, title_with_seeds=1.0)
-    for part in ("seed_cooccurrence", "seed_vectors", "title_cooccurrence", "title_vectors")
-}
-PARTS = tuple(PART_WEIGHTS)
+PARTS = ("seed_cooccurrence", "seed_vectors", "title_cooccurrence", "title_vectors")
 FEATURES = (
     *(f"{name}_{kind}" for name in SCORED for kind in ("score", "relative", "rank")),
     *PARTS,
@@ -293,7 +288,8 @@ class BlendEngine:
         seed_ids, negative_ids = [int(i) for i in seed_ids], [int(i) for i in negative_ids]
         title = title if title and title.strip() else None
         banned_ids = np.unique(np.asarray([*seed_ids, *negative_ids, *exclude_ids], dtype=np.int64))
-        scored = _generator_scores(generators, title, seed_ids, negative_ids)
+        parts = _song2vec_parts(s2v, title, seed_ids)
+        scored = _generator_scores(generators, parts, title, seed_ids, negative_ids)
         per, pools = self.params.candidates, {}
         for name, (space, scores) in scored.items():
             owner = {"cf": generators.cf, "terms": generators.terms}.get(name) or s2v
@@ -323,22 +319,16 @@ class BlendEngine:
             features[:, column[f"{name}_relative"]] = values / best if best > 0 else np.nan
             features[:, column[f"{name}_rank"]] = rank
             hit += rank < per
-        self._shared_features(features, column, generators, ids, title, seed_ids, today_ordinal)
+        self._shared_features(features, column, generators, parts, ids, title, seed_ids, today_ordinal)
         features[:, column["generators_hit"]] = hit
         return _Candidates(ids=ids, features=features)
 
-    def _shared_features(self, features, column, generators, ids, title, seed_ids, today_ordinal) -> None:
+    def _shared_features(self, features, column, generators, parts, ids, title, seed_ids, today_ordinal) -> None:
         s2v = generators.song2vec
         rows = rows_for_ids(s2v.track_ids, ids)
         features[:, column["popularity_log_count"]] = np.asarray(s2v.prior)[rows]
-        for part, weights in PART_WEIGHTS.items():
-            needs_title = part.startswith("title")
-            if (title if needs_title else seed_ids):
-                scores = s2v.with_weights(weights).all_scores(
-                    situation=title if needs_title else None, seed_ids=() if needs_title else seed_ids
-                )
-                if scores is not None:
-                    features[:, column[part]] = scores[rows]
+        for part, values in parts.items():
+            features[:, column[part]] = values[rows]
         codes = generators.artist_codes()
         seed_codes = codes[rows_for_ids(s2v.track_ids, seed_ids)]
         seed_codes = seed_codes[seed_codes >= 0]
@@ -453,14 +443,48 @@ def _shapes(key: str, params: BlendParams) -> list[tuple[int, bool]]:
     return [REQUEST_SHAPES[(start + i * step) % len(REQUEST_SHAPES)] for i in range(params.shapes_per_playlist)]
 
 
+def _song2vec_parts(s2v: Song2VecEngine, title: str | None, seed_ids: list[int]) -> dict[str, np.ndarray]:
+    """Song2Vec's score terms for a request, each computed once (`Song2VecEngine._scores` adds them up).
+
+    Reaches into Song2Vec's request helpers on purpose: the blend needs the terms apart, as features, and asking
+    the engine six times for differently weighted sums would cost six passes over the catalog.
+    """
+    query = s2v._understand(title, seed_ids)
+    parts: dict[str, np.ndarray] = {}
+    if len(query.seeds):
+        parts["seed_cooccurrence"] = s2v.playlists.seed_scores(query.seeds)
+        placed = query.seeds[s2v.placement[query.seeds] != NOT_PLACED]
+        parts["seed_vectors"] = s2v._cosines(s2v.vectors[placed].sum(axis=0))
+    if query.understood:
+        parts["title_cooccurrence"] = s2v._situation_cooccurrence(query)
+        parts["title_vectors"] = s2v._cosines(s2v._situation_profile(query))
+    return parts
+
+
+def _combined(s2v: Song2VecEngine, parts: dict[str, np.ndarray], weights: Song2VecWeights) -> np.ndarray | None:
+    """The parts weighted as Song2Vec weighs them (title terms damped when seeds are given), plus its prior."""
+    if not parts:
+        return None
+    title_factor = weights.title_with_seeds if "seed_cooccurrence" in parts else 1.0
+    scores = np.float32(weights.prior) * np.asarray(s2v.prior, dtype=np.float32)
+    for part, values in parts.items():
+        factor = title_factor if part.startswith("title") else 1.0
+        scores = scores + np.float32(factor * getattr(weights, part)) * values
+    return scores.astype(np.float32)
+
+
 def _generator_scores(
-    generators: Generators, title: str | None, seed_ids: list[int], negative_ids: list[int]
+    generators: Generators,
+    parts: dict[str, np.ndarray],
+    title: str | None,
+    seed_ids: list[int],
+    negative_ids: list[int],
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{generator: (its track ids, a fresh score array over them)} for the generators that know the request."""
     s2v = generators.song2vec
     found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for name, weights in (("cooccurrence", Song2VecWeights.neighbours_only()), ("song2vec", s2v.weights)):
-        scores = s2v.with_weights(weights).all_scores(situation=title, seed_ids=seed_ids)
+        scores = _combined(s2v, parts, weights)
         if scores is not None:
             found[name] = (s2v.track_ids, scores)
     if generators.terms is not None:
