@@ -22,7 +22,8 @@ from recommendations.engines.blend import (
 from recommendations.engines.cf import CFParams, CollaborativeEngine
 from recommendations.engines.ease import EaseModel
 from recommendations.engines.features import rows_for_ids, select_rows
-from recommendations.engines.song2vec import Song2VecEngine, Word2VecParams
+from recommendations.engines.song2vec.engine import Song2VecEngine
+from recommendations.engines.song2vec.vectors import Word2VecParams
 from recommendations.engines.terms import TermEngine
 
 Named = list[tuple[str, list[int]]]

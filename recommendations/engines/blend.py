@@ -45,7 +45,8 @@ import numpy as np
 
 from recommendations.engines.cf import CollaborativeEngine
 from recommendations.engines.features import CatalogSnapshot, read_artifact, rows_for_ids, select_rows, write_artifact
-from recommendations.engines.song2vec import NOT_PLACED, Song2VecEngine, Song2VecWeights
+from recommendations.engines.song2vec.engine import Song2VecEngine, Song2VecWeights
+from recommendations.engines.song2vec.placement import NOT_PLACED
 from recommendations.engines.terms import TermEngine
 
 ENGINE_NAME = "hybrid"

@@ -10,7 +10,7 @@ import pytest
 
 from recommendations.engines.blend import GENERATORS, BlendEngine, BlendParams, Generators, ranker_playlists
 from recommendations.engines.cf import CFParams, CollaborativeEngine
-from recommendations.engines.song2vec import Song2VecEngine
+from recommendations.engines.song2vec.engine import Song2VecEngine
 from recommendations.engines.terms import TermEngine
 from recommendations.evaluation import TrackKeys, assert_ranker_not_on_test, evaluate, split_playlists
 from recommendations.evaluation_generators import fit_hybrid, named_playlists
