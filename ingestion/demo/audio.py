@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyloudnorm
 
-SYNTH_VERSION = 1  # part of every preview's name: bump it when the sound changes, so old files are replaced
+SYNTH_VERSION = 2  # part of every preview's name: bump it when the sound changes, so old files are replaced
 # 8 s at 16 kHz in Ogg Vorbis: about 34 KiB and 40-60 ms of CPU per preview (see BENCHMARKS.md for the
 # measurements that chose the format, the length and the rate).
 PREVIEW_SECONDS = 8.0
@@ -231,14 +231,14 @@ def _pattern(
     hits: list[tuple[float, str, float]] = []
     backbeat = in_bar % 2 == 1 if beats_per_bar % 2 == 0 else in_bar > 0
     if in_bar == 0 or (groove > 0.62 and not backbeat) or groove > 0.8:
-        hits.append((0.0, "kick", 1.0))
-    if backbeat:
-        hits.append((0.0, "snare", 0.85))
-    elif in_bar != 0:
         hits.append((0.0, "kick", 0.8))
+    if backbeat:
+        hits.append((0.0, "snare", 1.0))
+    elif in_bar != 0:
+        hits.append((0.0, "kick", 0.65))
     if groove < 0.55 and rng.random() < 0.35 * (1 - groove):
-        hits.append((0.75, "kick", 0.45))  # a syncopated ghost kick
-    hat_gain = 0.22 + 0.2 * energy
+        hits.append((0.75, "kick", 0.35))  # a syncopated ghost kick
+    hat_gain = 0.12 + 0.12 * energy  # well under the kick and snare, so the pulse is the beat, not the eighths
     hits.append((0.0, "hat", hat_gain * 1.2))
     if energy > 0.3:
         hits.append((0.5, "hat", hat_gain))
@@ -301,15 +301,16 @@ def _normalised(samples: np.ndarray) -> np.ndarray:
 
 # --- harmony ---
 
-# Chord roots (semitones above the tonic) and qualities; every progression opens on the tonic.
+# Chord roots (semitones above the tonic) and qualities; every progression opens on the tonic and returns to it,
+# so that even the two bars of a short, slow preview say which key it is in.
 _MAJOR_PROGRESSIONS = (
     ((0, "maj"), (5, "maj"), (7, "maj"), (0, "maj")),
-    ((0, "maj"), (9, "min"), (5, "maj"), (7, "maj")),
-    ((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")),
+    ((0, "maj"), (5, "maj"), (0, "maj"), (7, "maj")),
+    ((0, "maj"), (7, "maj"), (0, "maj"), (5, "maj")),
 )
 _MINOR_PROGRESSIONS = (
     ((0, "min"), (5, "min"), (7, "maj"), (0, "min")),
-    ((0, "min"), (8, "maj"), (5, "min"), (7, "maj")),
+    ((0, "min"), (8, "maj"), (7, "maj"), (0, "min")),
     ((0, "min"), (5, "min"), (0, "min"), (7, "maj")),
 )
 _QUALITIES = {"maj": (0, 4, 7), "min": (0, 3, 7)}
