@@ -238,12 +238,16 @@ def _api_key_hash(key: str) -> str:
 def api_token_create(*, user: AbstractBaseUser, name: str = "") -> str:
     """Make a new API token for `user` and return its key; only the hash is stored, so show the key now.
 
-    Raises ApiTokenLimitReached at API_TOKENS_PER_USER tokens. Each call makes another token.
+    Raises ApiTokenLimitReached at API_TOKENS_PER_USER tokens, also when requests race (the user's row is
+    locked while counting). Each call makes another token.
     """
-    if ApiToken.objects.filter(user=user).count() >= API_TOKENS_PER_USER:
-        raise ApiTokenLimitReached
-    key = secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name.strip()[:100], key_hash=_api_key_hash(key), prefix=key[:8])
+    with transaction.atomic():
+        # Lock the listener's row: two requests at once would otherwise both count 9 and both create a token.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if ApiToken.objects.filter(user=user).count() >= API_TOKENS_PER_USER:
+            raise ApiTokenLimitReached
+        key = secrets.token_urlsafe(32)
+        ApiToken.objects.create(user=user, name=name.strip()[:100], key_hash=_api_key_hash(key), prefix=key[:8])
     return key
 
 

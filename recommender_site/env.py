@@ -4,6 +4,7 @@ Each reader fails at start with ImproperlyConfigured naming the variable, so a t
 is a clear message rather than a silent default.
 """
 import os
+import re
 from collections.abc import Sequence
 from urllib.parse import urlparse
 
@@ -74,6 +75,7 @@ _WEEKDAYS = {
     name: name[:3] for name in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 } | {name[:3]: name[:3] for name in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
 _INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600}
+_RATE = re.compile(r"[1-9][0-9]*/[0-9]*[smhd]")
 
 
 def env_schedule(name: str, default: str):
@@ -117,3 +119,30 @@ def env_timezone(name: str, default: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ImproperlyConfigured(f"{name}={value!r} is not a time zone name like 'Asia/Seoul' or 'UTC'.") from None
     return value
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit in django-ratelimit's syntax, "N/s", "N/m", "N/h", "N/d" or "N/10m", or "off"."""
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip().lower()
+    if value != "off" and not _RATE.fullmatch(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate: use N/s, N/m, N/h or N/d (e.g. 120/m), or off.")
+    return value
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of a URL, as a Content-Security-Policy source."""
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.netloc}"
+
+
+def storage_origins(*, bucket: str, endpoint_url: str | None, region: str | None, custom_domain: str | None) -> list:
+    """Where django-storages' S3 URLs for `bucket` point, as Content-Security-Policy sources."""
+    if custom_domain:
+        return [f"https://{custom_domain}"]
+    if endpoint_url:
+        return [origin_of(endpoint_url)]
+    origins = [f"https://{bucket}.s3.amazonaws.com"]
+    if region:
+        origins.append(f"https://{bucket}.s3.{region}.amazonaws.com")
+    return origins

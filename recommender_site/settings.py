@@ -13,10 +13,13 @@ from recommender_site.env import (
     env_choice,
     env_int,
     env_list,
+    env_rate,
     env_schedule,
     env_str,
     env_timezone,
     env_url,
+    origin_of,
+    storage_origins,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -50,10 +54,16 @@ INSTALLED_APPS = [
     "filters",
     "ingestion",
     "recommendations",
+    "recommender_site",  # serving: run_prod, /health/, request logs, rate-limit and outage pages
 ]
 
 MIDDLEWARE = [
+    # First: every response (errors and /health/ included) carries a request id and is logged with its duration.
+    "recommender_site.middleware.RequestLogMiddleware",
+    # Before host checks and the https redirect: a load balancer probes by IP over plain http.
+    "recommender_site.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +73,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+if not DEBUG:
+    # Serves collected static files (hashed names cached for a year, gzip/brotli); a laptop's runserver serves
+    # them from static/ itself.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "recommender_site.urls"
 WSGI_APPLICATION = "recommender_site.wsgi.application"
@@ -117,6 +133,8 @@ if not CELERY_BROKER_URL:
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers log through LOGGING below (JSON lines in production) instead of Celery's own root-logger setup.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Deployments (or test runs) sharing one broker keep apart by queue name; workers and beat must agree on it.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # CELERY_TIMEZONE and CELERY_BEAT_SCHEDULE: see "Scheduled work" below (they need TIME_ZONE).
@@ -131,6 +149,7 @@ AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME", "")
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env_url("AWS_S3_ENDPOINT_URL", "", schemes=("http", "https")) or None
     AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME", "") or None
+    AWS_S3_CUSTOM_DOMAIN = env_str("AWS_S3_CUSTOM_DOMAIN", "") or None  # a CDN in front of the bucket
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = True
     _default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
@@ -138,7 +157,15 @@ else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # In production whitenoise serves collected files with hashed names (cached for a year) and gzip/brotli
+    # copies; `collectstatic` (run by run_prod) must have run. A laptop serves them straight from static/.
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
 }
 
 # --- Spotify ---
@@ -235,19 +262,109 @@ SNAPSHOTS_KEPT = env_int("SNAPSHOTS_KEPT", 30, minimum=0)  # 0 keeps every snaps
 DEMO_PREVIEW_SECONDS = env_int("DEMO_PREVIEW_SECONDS", 8, minimum=2)
 
 LOG_LEVEL = env_choice("DJANGO_LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+# json: one JSON object per line (request id, user id, duration), for a log collector; plain: for a person.
+LOG_FORMAT = env_choice("DJANGO_LOG_FORMAT", "plain" if DEBUG else "json", choices=("json", "plain"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        # Every record gets the request's id and user id, and loses anything shaped like a secret.
+        "request_context": {"()": "recommender_site.logs.RequestContextFilter"},
+        "redact_secrets": {"()": "recommender_site.logs.SecretRedactingFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "recommender_site.logs.JsonLogFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context", "redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # gensim logs every training step at INFO; the commands show their own progress bars.
-    "loggers": {"gensim": {"level": "WARNING"}},
+    "loggers": {
+        # gensim logs every training step at INFO; the commands show their own progress bars.
+        "gensim": {"level": "WARNING"},
+        # The request log (recommender_site.middleware) already has one line per request, with its status.
+        "django.server": {"level": "WARNING"},
+    },
 }
 
+# --- Production hardening (DJANGO_DEBUG=false); `manage.py check --deploy` is clean with the README's values ---
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Behind a TLS-terminating proxy or load balancer, it says https in X-Forwarded-Proto (it must overwrite it).
+    if env_bool("DJANGO_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    # /health/ is answered before the redirect (HealthCheckMiddleware), so plain-http probes still work.
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Only allows the domain onto browsers' preload lists; submitting it there is a separate, deliberate step.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"  # and CSP frame-ancestors 'none': no page of the site is meant to be framed
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Content-Security-Policy (django-csp): only the site itself, plus what Spotify's player and embeds need ---
+_SPOTIFY_API_ORIGIN = origin_of(SPOTIFY_API_URL)
+_SPOTIFY_ACCOUNTS_ORIGIN = origin_of(SPOTIFY_ACCOUNTS_URL)
+_MEDIA_ORIGINS = (
+    storage_origins(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=AWS_S3_ENDPOINT_URL,
+        region=AWS_S3_REGION_NAME,
+        custom_domain=AWS_S3_CUSTOM_DOMAIN,
+    )
+    if AWS_STORAGE_BUCKET_NAME
+    else []
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # The Web Playback SDK's script, which opens its own iframe on sdk.scdn.co.
+        "script-src": ["'self'", "https://sdk.scdn.co"],
+        # style="" attributes draw the charts' bars; no inline <style> or <script> blocks exist.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https://i.scdn.co", "https://*.scdn.co", "https://*.spotifycdn.com"],
+        # HTML5 audio: the site's own media (or its bucket) and Spotify's 30-second previews.
+        "media-src": ["'self'", "https://p.scdn.co", *_MEDIA_ORIGINS],
+        "frame-src": ["https://open.spotify.com", "https://sdk.scdn.co"],
+        # The player script calls the Web API (me/player/play) with the listener's token.
+        "connect-src": ["'self'", _SPOTIFY_API_ORIGIN],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        # The Spotify login posts here, then is redirected to Spotify's accounts service.
+        "form-action": ["'self'", _SPOTIFY_ACCOUNTS_ORIGIN],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Abuse limits: allauth's own for its forms; django-ratelimit for API tokens and search-as-you-type ---
+# Client IPs: REMOTE_ADDR, or the address this many trusted proxies back in X-Forwarded-For (0: no proxy).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0, minimum=0)
+ACCOUNT_RATE_LIMITS = {
+    # allauth's defaults, written out so an operator sees them: 30 logins a minute per IP; after 10 failed
+    # ones from an IP in a minute, or 5 for one account in 5 minutes, logins answer 429 until the window passes.
+    "login": env_str("ACCOUNT_RATE_LIMIT_LOGIN", "30/m/ip"),
+    "login_failed": env_str("ACCOUNT_RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    "signup": env_str("ACCOUNT_RATE_LIMIT_SIGNUP", "20/m/ip"),
+    "reset_password": env_str("ACCOUNT_RATE_LIMIT_RESET_PASSWORD", "20/m/ip,5/m/key"),
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+}
+RATELIMIT_ENABLE = env_bool("RATE_LIMITS_ENABLED", True)
+RATELIMIT_IP_META_KEY = "recommender_site.ratelimits.client_ip"
+# "N/s|m|h|d" (django-ratelimit's syntax); each limit counts per account and, separately, per client IP.
+API_RATE_LIMIT_PER_ACCOUNT = env_rate("API_RATE_LIMIT_PER_ACCOUNT", "120/m")
+API_RATE_LIMIT_PER_IP = env_rate("API_RATE_LIMIT_PER_IP", "600/m")
+SEARCH_RATE_LIMIT_PER_ACCOUNT = env_rate("SEARCH_RATE_LIMIT_PER_ACCOUNT", "120/m")
+SEARCH_RATE_LIMIT_PER_IP = env_rate("SEARCH_RATE_LIMIT_PER_IP", "600/m")
 
 SOCIALACCOUNT_PROVIDERS = {
     "spotify": {

@@ -20,5 +20,9 @@ urlpatterns = [
     path("taste/", include("filters.urls")),
     path("", include("recommendations.urls")),
 ]
+# A database or cache outage is a 503 with Retry-After (not a 500); allauth's rate limits answer with our 429 page.
+handler500 = "recommender_site.errors.handler500"
+handler429 = "recommender_site.ratelimits.handler429"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
