@@ -47,3 +47,25 @@ def celery_join_allowed() -> None:
     from celery.result import _set_task_join_will_block
 
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def rate_limits_off(settings) -> None:
+    """Rate limits count in the cache, which outlives a test (and is shared by both pytest workers on Redis): a
+    suite that logs in hundreds of times from 127.0.0.1 would meet them. Tests of the limits turn them on with a
+    cache of their own (the `rate_limits` fixture)."""
+    settings.RATELIMIT_ENABLE = False
+    settings.ACCOUNT_RATE_LIMITS = False
+
+
+@pytest.fixture
+def rate_limits(settings) -> None:
+    """The site's rate limits as configured, counted in a fresh in-memory cache of this test's own."""
+    import recommender_site.settings as site_settings  # the module's values, not this test's overrides
+
+    settings.RATELIMIT_ENABLE = True
+    settings.ACCOUNT_RATE_LIMITS = dict(site_settings.ACCOUNT_RATE_LIMITS)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"rl-{uuid.uuid4().hex}"}
+    }
+
