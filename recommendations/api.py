@@ -301,4 +301,6 @@ def _error_response(error: ApiError) -> JsonResponse:
     response = JsonResponse(body, status=error.status, json_dumps_params={"ensure_ascii": False})
     if error.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if error.status == 405:
+        response["Allow"] = "GET"  # RFC 9110: a 405 lists the methods that work (found by schemathesis)
     return response

@@ -86,7 +86,16 @@ def _responses(name: str, error: dict[str, Any]) -> dict[str, Any]:
         },
         "400": {"description": "A parameter is wrong; `errors` says which and why.", **error},
         "401": {"description": "Not logged in, or the token is unknown.", **error},
-        "503": {"description": "The model is not trained yet (run `manage.py train_recommenders`).", **error},
+        "429": {
+            "description": "Too many calls from this account or address; wait `Retry-After` seconds.",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            **error,
+        },
+        "503": {
+            "description": "The model is not trained yet (run `manage.py train_recommenders`), or the database is "
+            "briefly unreachable (then with `Retry-After`).",
+            **error,
+        },
     }
     if name == "clusters":
         responses["404"] = {"description": "No playlist has that id.", **error}
@@ -96,7 +105,7 @@ def _responses(name: str, error: dict[str, Any]) -> dict[str, Any]:
 def _parameter(name: str, field: forms.Field) -> dict[str, Any]:
     schema: dict[str, Any]
     if isinstance(field, api.TrackIdsField):
-        schema = {"type": "array", "items": {"type": "integer"}, "maxItems": api.MAX_SEED_TRACKS}
+        schema = {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": api.MAX_SEED_TRACKS}
     elif isinstance(field, forms.IntegerField):
         schema = {"type": "integer"}
         if field.min_value is not None:

@@ -10,7 +10,7 @@ import sys
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
-from django.views.defaults import server_error
+from django.views.defaults import bad_request, server_error
 
 # Seconds a client (or load balancer) is asked to wait before trying again.
 OUTAGE_RETRY_AFTER_SECONDS = 30
@@ -64,3 +64,10 @@ def handler500(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"error": "internal error; it has been logged"}, status=500)
     return server_error(request)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Requests Django refuses before any view (over 1,000 query parameters, a bad Host): JSON on the API."""
+    if wants_json(request):
+        return JsonResponse({"error": "bad request: too many or malformed parameters"}, status=400)
+    return bad_request(request, exception)

@@ -22,6 +22,7 @@ urlpatterns = [
 ]
 # A database or cache outage is a 503 with Retry-After (not a 500); allauth's rate limits answer with our 429 page.
 handler500 = "recommender_site.errors.handler500"
+handler400 = "recommender_site.errors.handler400"
 handler429 = "recommender_site.ratelimits.handler429"
 
 if settings.DEBUG:
