@@ -174,6 +174,9 @@ def main() -> int:
         print("Set DATABASE_URL (PostgreSQL) and REDIS_URL, as in the README's production variables.")
         return 2
     listeners = make_listeners(args.listeners)
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a log line per request would cost the generator's CPU
     env = os.environ | {"GUNICORN_BIND": f"127.0.0.1:{args.port}", "API_RATE_LIMIT_PER_IP": "off",
                         "SEARCH_RATE_LIMIT_PER_IP": "off", "DJANGO_LOG_LEVEL": "WARNING"}  # fmt: skip
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env)
