@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
@@ -34,8 +36,17 @@ def api_key(django_db_setup, django_db_blocker, settings, tmp_path):
         PlaylistFactory(name=("rainy drive", "coding focus", "workout")[n % 3], tracks=tracks[n : n + 12])
     for engine in ("content", "clusters", "song2vec"):
         recommender_train(engine=engine)
-    yield api_token_create(user=User.objects.create_user("fuzzer"))
-    forget_loaded_engines()
+    # schemathesis calls the real WSGI handler, whose request_finished signal closes the database connection, the
+    # one holding this test's transaction (on PostgreSQL every later query would fail); Django's test client
+    # switches that off the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield api_token_create(user=User.objects.create_user("fuzzer"))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+        forget_loaded_engines()
 
 
 @pytest.mark.django_db
