@@ -23,7 +23,6 @@ from filters.services import (
 )
 from ingestion.models import Track
 from recommendations.services.today import today_request
-from recommender_site.ratelimits import search_limits, seconds_until_allowed, too_many_requests_json
 
 # (step, URL name, label in the progress indicator), in order.
 STEPS = (
@@ -129,9 +128,6 @@ def track_search(request: HttpRequest) -> JsonResponse:
     """?q=…: up to ten matching tracks as JSON, for search-as-you-type (at least two characters)."""
     if not request.user.is_authenticated:
         return JsonResponse({"error": _("Log in to search the catalog.")}, status=401)
-    retry_after = seconds_until_allowed(request, group="track-search", limits=search_limits(request.user.pk))
-    if retry_after:
-        return too_many_requests_json(retry_after)
     form = TrackSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     tracks = tracks_for_wizard(query=query)

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, JsonResponse
 
@@ -28,7 +27,6 @@ from recommendations.services.recommending import (
     recommend_content,
     recommend_situation,
 )
-from recommender_site.ratelimits import account_key, seconds_until_allowed, too_many_requests_json
 
 MAX_K = 100
 MAX_SEED_TRACKS = 500
@@ -118,18 +116,14 @@ def api_endpoint(query_form: type[forms.Form]) -> Callable:
             try:
                 if request.method != "GET":
                     raise ApiError(405, f"{request.method} is not allowed here; use GET")
-                api_rate_limit(request, user=None)  # per IP first: guessing tokens counts too
                 user = api_user(request)
                 request.api_user_id = user.pk  # for the request log
-                api_rate_limit(request, user=user)
                 form = query_form(_query_data(request, query_form))
                 if not form.is_valid():
                     raise ApiError(400, "invalid parameters", _form_errors(form))
                 return JsonResponse(handler(form, user), json_dumps_params={"ensure_ascii": False})
             except ApiError as error:
                 return _error_response(error)
-            except ApiRateLimited as limited:
-                return too_many_requests_json(limited.retry_after)
             except (ModelNotTrained, ArtifactUnavailable) as error:
                 return _error_response(ApiError(503, str(error)))
 
@@ -205,23 +199,6 @@ def api_user(request: HttpRequest) -> User:
     if isinstance(request.user, AnonymousUser) or not request.user.is_authenticated:
         raise ApiError(401, "log in first, or send `Authorization: Bearer <your API token>`")
     return request.user
-
-
-class ApiRateLimited(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
-
-
-def api_rate_limit(request: HttpRequest, *, user: User | None) -> None:
-    """API_RATE_LIMIT_PER_IP before authenticating, then API_RATE_LIMIT_PER_ACCOUNT; ApiRateLimited past either."""
-    if user is None:
-        limits = [("ip", settings.API_RATE_LIMIT_PER_IP)]
-    else:
-        limits = [(account_key(user.pk), settings.API_RATE_LIMIT_PER_ACCOUNT)]
-    retry_after = seconds_until_allowed(request, group="api", limits=limits)
-    if retry_after:
-        raise ApiRateLimited(retry_after)
 
 
 def recommendations_json(found: Recommendations) -> dict[str, Any]:

@@ -79,3 +79,45 @@ def handler429(request: HttpRequest) -> HttpResponse:
 
 def search_limits(user_id: int) -> list[tuple[str | Callable, str]]:
     return [("ip", settings.SEARCH_RATE_LIMIT_PER_IP), (account_key(user_id), settings.SEARCH_RATE_LIMIT_PER_ACCOUNT)]
+
+
+API_VIEWS = {"api-content", "api-clusters", "api-situation"}
+
+
+def _api_user_id(request: HttpRequest) -> int | None:
+    """Whose API call this is: the bearer token's owner, or the session's user (None: the view answers 401)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if header and scheme.lower() in ("bearer", "token") and key.strip():
+        from accounts.services import api_token_user
+
+        user = api_token_user(key=key.strip())
+        return user.pk if user is not None else None
+    return request.user.pk if request.user.is_authenticated else None
+
+
+class RateLimitMiddleware:
+    """Limits the views allauth does not cover, by URL name, before they run (the apps stay unaware of it).
+
+    API: per address first (so guessing tokens is counted too), then per account (all its tokens together).
+    Search-as-you-type: per address and per account.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        name = request.resolver_match.view_name if request.resolver_match else ""
+        retry_after = 0
+        if name in API_VIEWS:
+            retry_after = seconds_until_allowed(request, group="api", limits=[("ip", settings.API_RATE_LIMIT_PER_IP)])
+            user_id = None if retry_after else _api_user_id(request)
+            if user_id is not None:
+                limits = [(account_key(user_id), settings.API_RATE_LIMIT_PER_ACCOUNT)]
+                retry_after = seconds_until_allowed(request, group="api", limits=limits)
+        elif name == "filters:track-search" and request.user.is_authenticated:
+            retry_after = seconds_until_allowed(request, group="track-search", limits=search_limits(request.user.pk))
+        return too_many_requests_json(retry_after) if retry_after else None

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: API calls and search-as-you-type count per address and per account.
+    "recommender_site.ratelimits.RateLimitMiddleware",
 ]
 
 if not DEBUG:

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from recommendations import api, openapi
 from recommendations import views as recommendation_views
+from recommender_site import views_login
 
 urlpatterns = [
     path("", recommendation_views.home, name="home"),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("api/v1/recommendations/content", api.content_recommendations, name="api-content"),
     path("api/v1/recommendations/clusters", api.cluster_recommendations, name="api-clusters"),
     path("api/v1/recommendations/situation", api.situation_recommendations, name="api-situation"),
+    # Before allauth's own /accounts/login/ (same path and template): too many failed logins answer 429.
+    path("accounts/login/", views_login.login, name="login-limited"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
