@@ -3,8 +3,10 @@ from allauth.socialaccount.providers.base import ProviderException
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from allauth.socialaccount.providers.spotify.views import SpotifyOAuth2Adapter
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
+from accounts.services import spotify_login_enabled
 from accounts.spotify_login import spotify_url
 
 
@@ -35,5 +37,26 @@ class SpotifyLoginAdapter(SpotifyOAuth2Adapter):
         return self.get_provider().sociallogin_from_response(request, profile)
 
 
-oauth2_login = OAuth2LoginView.adapter_view(SpotifyLoginAdapter)
-oauth2_callback = OAuth2CallbackView.adapter_view(SpotifyLoginAdapter)
+_allauth_login = OAuth2LoginView.adapter_view(SpotifyLoginAdapter)
+_allauth_callback = OAuth2CallbackView.adapter_view(SpotifyLoginAdapter)
+
+
+def spotify_off(request: HttpRequest) -> HttpResponse:
+    """The site's own page for a server without a Spotify app: what works instead, and where to go.
+
+    allauth would raise SocialApp.DoesNotExist (a 500) for every Spotify URL there; 404 says "not on this server"
+    to scripts while the listener reads why and what to do.
+    """
+    return render(request, "socialaccount/spotify_off.html", status=404)
+
+
+def oauth2_login(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    if not spotify_login_enabled():
+        return spotify_off(request)
+    return _allauth_login(request, *args, **kwargs)
+
+
+def oauth2_callback(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    if not spotify_login_enabled():
+        return spotify_off(request)
+    return _allauth_callback(request, *args, **kwargs)
