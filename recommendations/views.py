@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.services import spotify_access_token, spotify_is_premium
-from accounts.spotify_login import spotify_url
+from accounts.services import spotify_access_token, spotify_login_enabled
 from filters.models import TasteProfile
 from ingestion.models import Track
 from recommendations.models import TodayList, TrackReaction
 from recommendations.parsing import catalog_id
+from recommendations.playback import album_leads, player_context
 from recommendations.selectors import catalog_overview
 from recommendations.services.today import (
     RerollLimitReached,
@@ -36,7 +37,9 @@ logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"overview": catalog_overview()})
+    overview = catalog_overview()
+    new_releases = album_leads(overview.newest_albums)
+    return render(request, "home.html", {"overview": overview, "new_releases": new_releases, **player_context(request.user)})
 
 
 def _has_taste(user: AbstractBaseUser) -> bool:
@@ -96,10 +99,9 @@ def today(request: HttpRequest) -> HttpResponse:
         "today_list": today_list,
         "items": items,
         "removed": _removed_track(request),
-        "playback": _playback(request.user),
-        "spotify_api_url": spotify_url(settings.SPOTIFY_API_URL, ""),  # ends with "/": the player appends paths
+        **player_context(request.user),
+        **_spotify_context(request.user),
         "saved_playlist_url": _saved_playlist_url(request),
-        "any_on_spotify": any(item.track.spotify_id for item in items),
     }
     return render(request, "recommendations/today.html", context)
 
@@ -122,14 +124,10 @@ def _removed_track(request: HttpRequest) -> Track | None:
     return reaction.track if reaction else None
 
 
-def _playback(user: AbstractBaseUser) -> dict:
-    """How this listener plays songs: the Web Playback SDK with a Premium Spotify login, else the embed player."""
-    try:
-        sdk = spotify_is_premium(user=user) and bool(spotify_access_token(user=user))
-    except Exception:  # Spotify down or the token revoked: the embed player still works
-        logger.warning("Spotify playback check failed for user %s", user.pk, exc_info=True)
-        sdk = False
-    return {"sdk": sdk}
+def _spotify_context(user: AbstractBaseUser) -> dict:
+    """Whether Spotify-only actions can work for this listener (connected) or could after connecting (on)."""
+    on = spotify_login_enabled()
+    return {"spotify_on": on, "spotify_connected": on and SocialAccount.objects.filter(user=user).exists()}
 
 
 @never_cache
@@ -194,3 +192,26 @@ def today_save_playlist(request: HttpRequest) -> HttpResponse:
         if url:
             request.session["today_playlist_url"] = url
     return redirect("recommendations:today")
+
+
+@require_GET
+def track_audio(request: HttpRequest, track_id: int) -> HttpResponse:
+    """A track's stored audio (a curator's upload or a demo preview), for the page's <audio> player.
+
+    Local media storage is streamed from here, so previews play whether or not the web server serves MEDIA_URL;
+    storage with its own URLs (S3) is redirected to. Hidden tracks and tracks without a file are 404.
+    """
+    track = get_object_or_404(Track, pk=track_id, is_hidden=False)
+    if not track.audio_file:
+        raise Http404
+    storage = track.audio_file.storage
+    if not isinstance(storage, FileSystemStorage):
+        return redirect(track.audio_file.url)
+    try:
+        stream = track.audio_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = mimetypes.guess_type(track.audio_file.name)[0] or "application/octet-stream"
+    response = FileResponse(stream, content_type=content_type)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

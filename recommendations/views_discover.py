@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
+from recommendations.playback import player_context
 from recommendations.services.picks import (
     PlaylistSourceError,
     catalog_playlists_matching,
@@ -28,6 +29,7 @@ def situation_search(request: HttpRequest) -> HttpResponse:
     """GET ?q=…: Song2Vec's songs for the situation, and which playlists it matched."""
     form = SituationForm(request.GET or None)
     context = {"form": form, "examples": SITUATION_EXAMPLES, "answer": None, "error": ""}
+    context.update(player_context(request.user))
     if form.is_valid():
         try:
             context["answer"] = recommend_situation(text=form.cleaned_data["q"], k=RESULTS, user=request.user)
@@ -48,6 +50,7 @@ def playlist_picks(request: HttpRequest) -> HttpResponse:
         "chosen": None,
         "answer": None,
         "error": "",
+        **player_context(user),
     }
     key = request.GET.get("source", "")
     if key:

@@ -9,52 +9,16 @@ Skips when /usr/bin/chromium is missing, except under CI=true, where a missing b
 """
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from ingestion.models import Track
 from recommendations.artifacts import forget_loaded_engines
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+from tests.e2e.browser import shoot
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def browser_page(live_server, demo_site, monkeypatch):
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI needs Debian's chromium at /usr/bin/chromium: run scripts/install-system-packages")
-        pytest.skip("Debian's chromium is not installed (scripts/install-system-packages installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls (the database
-    # teardown of this test) while one runs; they are still synchronous, so allow them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    blocked: list[str] = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-
-        def only_the_site(route):
-            if route.request.url.startswith(live_server.url):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_the_site)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page, live_server.url, blocked
-        context.close()
-        browser.close()
 
 
 @pytest.fixture
@@ -70,15 +34,11 @@ def demo_site(settings, tmp_path):
     forget_loaded_engines()
 
 
-def shoot(page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 def card_titles(page) -> list[str]:
     return [title.strip() for title in page.locator(".today-card .today-title").all_inner_texts()]
 
 
-def test_new_listener_signs_up_picks_a_taste_and_gets_todays_songs(browser_page, demo_site):
+def test_new_listener_signs_up_picks_a_taste_and_gets_todays_songs(demo_site, browser_page):
     page, site, blocked = browser_page
     favourite = demo_site  # the first demo track's title
 

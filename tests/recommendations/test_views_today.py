@@ -122,10 +122,11 @@ def test_today_shows_each_song_with_art_duration_chart_reason_and_player(client,
     assert 'class="art art-placeholder"' in page
     assert "3:20" in page  # 200,000 ms
     assert '<figure class="feature-chart">' in page and "danceable" in page
-    assert page.count('src="https://open.spotify.com/embed/track/') == 19
-    assert 'loading="lazy"' in page
-    assert "Playback is unavailable for this song" in page
-    assert "sdk.scdn.co" not in page
+    # Spotify songs get the embed player on request (a link to Spotify without JavaScript), never a blank frame.
+    assert page.count('data-kind="embed"') == 19 and page.count('href="https://open.spotify.com/track/') == 19
+    assert "<iframe" not in page
+    assert "No preview of this song is available, here or on Spotify." in page
+    assert 'data-sdk=""' in page
     assert "badge-new" in page
 
 
@@ -264,10 +265,11 @@ def test_premium_listeners_get_the_web_playback_sdk(client, ready, listener):
 
     page = client.get("/today/").content.decode()
 
-    assert '<script src="https://sdk.scdn.co/spotify-player.js"></script>' in page
-    assert 'data-action="toggle"' in page and page.count("data-play-uri=") == 20
+    assert 'data-sdk="1"' in page  # the player script loads the SDK
+    assert 'data-action="toggle"' in page and page.count('data-kind="sdk"') == 20
+    assert page.count('data-spotify-uri="spotify:track:') == 20
     assert "token-123" not in page  # fetched by the script from the token endpoint, never in the page
-    assert ' src="https://open.spotify.com/embed/' not in page  # embeds wait as a fallback (data-src)
+    assert "<iframe" not in page
     assert client.get("/today/player-token/").json() == {"access_token": "token-123"}
 
 
@@ -276,7 +278,7 @@ def test_listeners_without_premium_get_the_embed_player(client, ready, listener)
 
     page = client.get("/today/").content.decode()
 
-    assert "sdk.scdn.co" not in page and page.count('src="https://open.spotify.com/embed/track/') == 20
+    assert 'data-sdk=""' in page and page.count('data-kind="embed"') == 20
 
 
 @pytest.mark.parametrize("removed", ["²", "9" * 5000, "99999999999999999999999", "abc"])

@@ -1,0 +1,19 @@
+"""`{% track_player track %}`: a song card's play button, or the words saying why it cannot play here."""
+from __future__ import annotations
+
+from django import template
+
+from ingestion.models import Track
+from recommendations.playback import playback_for
+
+register = template.Library()
+
+
+@register.inclusion_tag("recommendations/_track_player.html", takes_context=True)
+def track_player(context: template.Context, track: Track, artists: str = "") -> dict:
+    """The page's `player_sdk` (from playback.player_context) decides whether Spotify tracks use the SDK."""
+    return {
+        "track": track,
+        "artists": artists,
+        "playback": playback_for(track, sdk=bool(context.get("player_sdk"))),
+    }
