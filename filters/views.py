@@ -1,10 +1,13 @@
 """The taste wizard: favourite song, then mood, speed and emotion as picture buttons; saved step by step."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -70,21 +73,36 @@ def wizard_song(request: HttpRequest) -> HttpResponse:
 
 
 def _song_post(request: HttpRequest) -> HttpResponse:
+    """Add or remove a favourite. A script (Accept: JSON) gets the new favourites list and stays on its results;
+    without JavaScript the page comes back with the same search, so choosing never loses the results."""
     form = FavouriteForm(request.POST)
     if "next" in request.POST or not form.is_valid():
         return redirect("filters:wizard-mood")
+    message, level = "", messages.SUCCESS
     if form.cleaned_data["add"]:
         track = get_object_or_404(Track, pk=form.cleaned_data["add"], is_hidden=False)
         try:
             if taste_favourite_add(user=request.user, track=track):
-                messages.success(request, _("Added “%(name)s” to your favourites.") % {"name": track.name})
+                message = _("Added “%(name)s” to your favourites.") % {"name": track.name}
         except TooManyFavourites:
-            messages.warning(
-                request, _("You can pick up to %(count)d songs. Remove one first.") % {"count": MAX_FAVOURITES}
-            )
+            message = _("You can pick up to %(count)d songs. Remove one first.") % {"count": MAX_FAVOURITES}
+            level = messages.WARNING
     elif form.cleaned_data["remove"]:
         taste_favourite_remove(user=request.user, track_id=form.cleaned_data["remove"])
-    return redirect("filters:wizard")
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(_favourites_answer(request, message=message, ok=level == messages.SUCCESS))
+    if message:
+        messages.add_message(request, level, message)
+    query = request.POST.get("q", "").strip()[:100]
+    return redirect(f"{reverse('filters:wizard')}?{urlencode({'q': query})}" if query else "filters:wizard")
+
+
+def _favourites_answer(request: HttpRequest, *, message: str, ok: bool) -> dict:
+    favourites = favourites_of(taste=taste_for(user=request.user))
+    html = render_to_string(
+        "filters/_favourites.html", {"favourites": favourites, "max_favourites": MAX_FAVOURITES}, request=request
+    )
+    return {"ok": ok, "message": message, "favourite_ids": [track.pk for track in favourites], "html": html}
 
 
 @login_required

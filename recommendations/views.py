@@ -38,8 +38,13 @@ logger = logging.getLogger(__name__)
 
 def home(request: HttpRequest) -> HttpResponse:
     overview = catalog_overview()
-    new_releases = album_leads(overview.newest_albums)
-    return render(request, "home.html", {"overview": overview, "new_releases": new_releases, **player_context(request.user)})
+    context = {
+        "overview": overview,
+        "new_releases": album_leads(overview.newest_albums),
+        "has_taste": request.user.is_authenticated and _has_taste(request.user),
+        **player_context(request.user),
+    }
+    return render(request, "home.html", context)
 
 
 def _has_taste(user: AbstractBaseUser) -> bool:

@@ -191,6 +191,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 SITE_ID = 1
 LOGIN_REDIRECT_URL = "/"
+ACCOUNT_SIGNUP_REDIRECT_URL = "/taste/"  # a new listener starts by telling their taste
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 # The email is optional: Spotify may not share one, and a local account without it only lacks password reset.
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]

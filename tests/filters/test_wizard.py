@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from filters.models import SuggestedTrack, TasteProfile
 from recommendations.models import TodayList
-from tests.factories import AlbumFactory, ArtistFactory, TrackFactory
+from tests.factories import AlbumFactory, ArtistFactory, PlaylistFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +54,10 @@ def test_first_step_shows_progress_search_and_a_skip(client, listener):
 def test_search_without_javascript_lists_matching_songs(client, listener, songs):
     page = client.get("/taste/", {"q": "pal"}).content.decode()
 
-    assert "Palette" in page and f'name="add" value="{songs["palette"].pk}"' in page
-    assert "Palette (hidden)" not in page and "Tomboy" not in page
+    results = page.split('id="search-results"')[1].split("</section>")[0]
+    assert "Palette" in results and f'name="add" value="{songs["palette"].pk}"' in results
+    assert "Palette (hidden)" not in page and "Tomboy" not in results
+    assert f"IU · {songs['palette'].album.name} · 2022" in results  # artist, album and year tell songs apart
 
 
 def test_search_endpoint_matches_titles_and_artists_titles_first(client, listener, songs):
@@ -79,8 +81,9 @@ def test_search_endpoint_ignores_too_short_queries_and_is_bounded(
     assert client.get("/taste/search/", {"q": "p"}).json()["results"] == []
     for n in range(15):
         TrackFactory(name=f"Palette cover {n}", artists=[ArtistFactory()])
+    client.get("/taste/search/", {"q": "blue"})  # the catalog's names are read once per change, then cached
 
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # session, user, the cache check, the tracks, their credits
         found = client.get("/taste/search/", {"q": "palette"}).json()
 
     assert len(found["results"]) == 10 and found["results"][0]["name"] == "Palette"
@@ -107,7 +110,7 @@ def test_choosing_and_removing_favourites(client, listener, songs):
 
     assert list(taste(listener).favourite_tracks.all()) == [songs["palette"]]
     page = response.content.decode()
-    assert "Added “Palette” to your favourites." in page and "Your favourites" in page and "Next" in page
+    assert "Added “Palette” to your favourites." in page and "Your favourite (1 of 3)" in page and "Next" in page
     client.post("/taste/", {"add": songs["palette"].pk})  # twice is once
     assert taste(listener).favourite_tracks.count() == 1
 
@@ -221,6 +224,7 @@ def test_wizard_pages_have_a_bounded_query_count(client, listener, songs, django
         SuggestedTrack.objects.create(track=track, position=position)
     for name in ("palette", "blueming"):
         client.post("/taste/", {"add": songs[name].pk})
+    client.get("/taste/search/", {"q": "iu"})  # caches the catalog's names
 
     with django_assert_max_num_queries(12):
         assert client.get("/taste/", {"q": "iu"}).status_code == 200
@@ -240,3 +244,62 @@ def test_suggestions_are_curated_in_the_admin(admin_client, songs):
         {"app_label": "filters", "model_name": "suggestedtrack", "field_name": "track", "term": "Tomb"},
     ).json()
     assert [result["text"] for result in found["results"]] == ["Tomboy"]
+
+
+def test_sign_up_lands_in_the_wizard(client):
+    response = client.post(
+        "/accounts/signup/", {"username": "newcomer", "password1": "a-long-pass-42", "password2": "a-long-pass-42"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == "/taste/"
+
+
+def test_without_curated_suggestions_step_one_offers_each_genres_most_played_and_newest(client, listener):
+    today = timezone.localdate()
+    rock, jazz = ArtistFactory(name="Rocker", genres=["rock"]), ArtistFactory(name="Jazzer", genres=["jazz"])
+    old_hit = TrackFactory(name="Old Rock Hit", artists=[rock], album=AlbumFactory(release_date=today.replace(year=2001)))
+    fresh = TrackFactory(name="Fresh Rock", artists=[rock], album=AlbumFactory(release_date=today))
+    standard = TrackFactory(name="Jazz Standard", artists=[jazz], album=AlbumFactory(release_date=today.replace(year=1990)))
+    PlaylistFactory(tracks=[old_hit, standard])
+    PlaylistFactory(tracks=[old_hit])
+
+    page = client.get("/taste/").content.decode()
+
+    section = page.split('id="suggestions-heading"')[1]
+    assert "Old Rock Hit" in section and "Most played in rock" in section
+    assert "Fresh Rock" in section and "Newest in rock" in section
+    assert "Jazz Standard" in section and "Most played in jazz" in section
+
+
+def test_choosing_a_favourite_keeps_the_search_without_javascript(client, listener, songs):
+    response = client.post("/taste/", {"add": songs["palette"].pk, "q": "iu"})
+
+    assert response.status_code == 302 and response["Location"] == "/taste/?q=iu"
+
+
+def test_choosing_a_favourite_from_a_script_answers_with_the_new_favourites(client, listener, songs):
+    answer = client.post("/taste/", {"add": songs["palette"].pk}, headers={"accept": "application/json"}).json()
+
+    assert answer["ok"] and answer["favourite_ids"] == [songs["palette"].pk]
+    assert "Palette" in answer["html"] and 'name="remove"' in answer["html"]
+    assert "Added “Palette”" in answer["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("hyukoh", "Tomboy"),  # an artist
+        ("palet", "Palette"),  # the start of a title
+        ("bluming", "Blueming"),  # a typo
+        ("비", "비 오는 날"),  # one Hangul syllable
+        ("ㅂㄹ", "바람의 노래"),  # initial consonants
+        ("Rainy Album", "비 오는 날"),  # an album
+    ],
+)
+def test_search_finds_artists_albums_typos_and_hangul(client, listener, songs, query, found):
+    TrackFactory(name="비 오는 날", album=AlbumFactory(name="Rainy Album"))
+    TrackFactory(name="바람의 노래")
+
+    names = [track["name"] for track in client.get("/taste/search/", {"q": query}).json()["results"]]
+
+    assert names and names[0] == found
