@@ -257,9 +257,9 @@ def test_sign_up_lands_in_the_wizard(client):
 def test_without_curated_suggestions_step_one_offers_each_genres_most_played_and_newest(client, listener):
     today = timezone.localdate()
     rock, jazz = ArtistFactory(name="Rocker", genres=["rock"]), ArtistFactory(name="Jazzer", genres=["jazz"])
-    old_hit = TrackFactory(name="Old Rock Hit", artists=[rock], album=AlbumFactory(release_date=today.replace(year=2001)))
-    fresh = TrackFactory(name="Fresh Rock", artists=[rock], album=AlbumFactory(release_date=today))
-    standard = TrackFactory(name="Jazz Standard", artists=[jazz], album=AlbumFactory(release_date=today.replace(year=1990)))
+    old_hit = TrackFactory(name="Old Rock Hit", artists=[rock], album=AlbumFactory(release_date=today.replace(2001)))
+    TrackFactory(name="Fresh Rock", artists=[rock], album=AlbumFactory(release_date=today))
+    standard = TrackFactory(name="Jazz Standard", artists=[jazz], album=AlbumFactory(release_date=today.replace(1990)))
     PlaylistFactory(tracks=[old_hit, standard])
     PlaylistFactory(tracks=[old_hit])
 
