@@ -24,6 +24,7 @@ _NOT_WORD = re.compile(r"[^\w]+")
 FIELD_BONUS = {"title": 3.0, "artist": 2.0, "album": 0.0}
 FUZZY_CUTOFF = 80.0
 FUZZY_CANDIDATES = 200
+PARTIAL_MIN_LENGTH = 7
 
 
 def fold(text: str) -> str:
@@ -128,9 +129,11 @@ class NameIndex:
             return
         if len(jamo(folded)) < 4:  # too short for a typo to be told from another word
             return
-        # WRatio for whole-name typos ("bitersweet"), partial_ratio for a typo in part of a longer name ("moonlite").
+        # WRatio for whole-name typos ("bitersweet"), partial_ratio for a typo in part of a longer name ("moonlite"
+        # in "Moonlight Again"); a short query would "partly" match too much ("love" in "Overdrive").
         similar: dict[int, float] = {}
-        for scorer in (fuzz.WRatio, fuzz.partial_ratio):
+        scorers = (fuzz.WRatio, fuzz.partial_ratio) if len(jamo(folded)) >= PARTIAL_MIN_LENGTH else (fuzz.WRatio,)
+        for scorer in scorers:
             for _name, similarity, position in process.extract(
                 jamo(folded), self._jamo, scorer=scorer, score_cutoff=FUZZY_CUTOFF, limit=FUZZY_CANDIDATES
             ):

@@ -30,6 +30,7 @@
       return img;
     }
     var placeholder = element("span", "art art-placeholder-js");
+    placeholder.style.setProperty("--hue", String((track.id * 47) % 360));
     placeholder.setAttribute("aria-hidden", "true");
     placeholder.textContent = "♪";
     return placeholder;
@@ -39,7 +40,7 @@
     results.textContent = "";
     if (!data.query) return;
     if (!data.results.length) {
-      results.appendChild(element("p", "", results.getAttribute("data-empty")));
+      results.appendChild(element("p", "", results.getAttribute("data-empty").replace("%(query)s", data.query)));
       return;
     }
     var list = element("ul", "pick-list");

@@ -42,3 +42,8 @@ def test_initial_consonants_find_hangul_names():
 def test_names_are_folded_for_case_width_and_punctuation():
     assert fold("Moonlight Pt. 2") == "moonlight pt 2"
     assert ids("full width") == [6]
+
+
+def test_a_short_word_does_not_fuzzily_match_unrelated_names():
+    assert NameIndex([(1, "title", "Overdrive"), (2, "title", "Lovesick")]).search("love")[0].track_id == 2
+    assert [hit.track_id for hit in NameIndex([(1, "title", "Overdrive")]).search("love")] == []
