@@ -16,6 +16,8 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label=_("Token name"),
         max_length=100,
-        required=False,
+        strip=True,
         help_text=_("Something to recognise it by, e.g. “my script”."),
+        # A nameless token cannot be told apart from the others when one must be revoked.
+        error_messages={"required": _("Give the token a name, e.g. “my script”, so you can tell it apart later.")},
     )

@@ -15,11 +15,17 @@ from accounts.services import (
     spotify_is_premium,
     spotify_login_enabled,
 )
+from recommendations.playback import player_context
+from recommendations.selectors import liked_tracks
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    """The listener's account: Spotify connection, password and email links, API tokens."""
+    return _profile_page(request, token_form=ApiTokenForm())
+
+
+def _profile_page(request: HttpRequest, *, token_form: ApiTokenForm, status: int = 200) -> HttpResponse:
+    """The listener's account: liked songs, Spotify connection, password and email links, API tokens."""
     spotify_account = SocialAccount.objects.filter(user=request.user, provider="spotify").first()
     context = {
         "spotify_account": spotify_account,
@@ -27,22 +33,25 @@ def profile(request: HttpRequest) -> HttpResponse:
         "spotify_premium": spotify_is_premium(user=request.user) if spotify_account else False,
         "spotify_on": spotify_login_enabled(),
         "api_tokens": ApiToken.objects.filter(user=request.user),
-        "token_form": ApiTokenForm(),
+        "token_form": token_form,
         "new_api_key": request.session.pop("new_api_key", None),
+        "liked": liked_tracks(user_id=request.user.pk),
+        **player_context(request.user),
     }
-    return render(request, "account/profile.html", context)
+    return render(request, "account/profile.html", context, status=status)
 
 
 @login_required
 @require_POST
 def api_token_new(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST)
-    if form.is_valid():
-        try:
-            # Shown once on the next page (POST-redirect-GET), never stored in clear.
-            request.session["new_api_key"] = api_token_create(user=request.user, name=form.cleaned_data["name"])
-        except ApiTokenLimitReached:
-            messages.error(request, _("You have the most API tokens allowed. Revoke one you no longer use first."))
+    if not form.is_valid():
+        return _profile_page(request, token_form=form, status=400)  # the page again, with the reason
+    try:
+        # Shown once on the next page (POST-redirect-GET), never stored in clear.
+        request.session["new_api_key"] = api_token_create(user=request.user, name=form.cleaned_data["name"])
+    except ApiTokenLimitReached:
+        messages.error(request, _("You have the most API tokens allowed. Revoke one you no longer use first."))
     return redirect("accounts:profile")
 
 

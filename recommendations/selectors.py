@@ -152,3 +152,21 @@ def reacted_track_ids(*, user_id: int, kind: str) -> list[int]:
 
     reactions = TrackReaction.objects.filter(user_id=user_id, kind=kind).order_by("-created", "-pk")
     return list(reactions.values_list("track_id", flat=True))
+
+
+def liked_tracks(*, user_id: int, limit: int = 100) -> list[Track]:
+    """The listener's liked songs, most recently liked first, album and credits loaded (three queries)."""
+    from django.db.models import Prefetch
+
+    from recommendations.models import TrackReaction
+
+    liked = TrackReaction.objects.filter(user_id=user_id, kind=TrackReaction.Kind.LIKE, track=OuterRef("pk"))
+    credits = Prefetch("credits", queryset=TrackArtist.objects.select_related("artist").order_by("position"))
+    tracks = (
+        Track.objects.filter(Exists(liked), is_hidden=False)
+        .annotate(liked_at=liked.values("created")[:1])
+        .select_related("album")
+        .prefetch_related(credits)
+        .order_by("-liked_at", "pk")
+    )
+    return list(tracks[:limit])

@@ -116,9 +116,37 @@ def test_tokens_per_listener_are_limited(client, minji):
 
 def test_the_account_page_query_count_does_not_grow_with_tokens(client, minji, django_assert_max_num_queries):
     api_token_create(user=minji)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):  # session, user, Spotify, tokens, liked songs (3)
         client.get(PROFILE)
     for _ in range(5):
         api_token_create(user=minji)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):  # session, user, Spotify, tokens, liked songs (3)
         assert client.get(PROFILE).content.decode().count("/revoke/") == 6
+
+
+def test_a_token_without_a_name_is_refused_and_the_page_says_why(client, minji):
+    response = client.post("/accounts/profile/api-tokens/", {"name": "   "})
+
+    assert response.status_code == 400
+    assert "Give the token a name" in response.content.decode()
+    assert ApiToken.objects.count() == 0
+
+
+def test_liked_songs_are_listed_newest_first_with_a_way_to_unlike_them(client, minji):
+    from recommendations.models import TrackReaction
+    from tests.factories import TrackFactory
+
+    older, newer, disliked = TrackFactory(name="Older Love"), TrackFactory(name="Newer Love"), TrackFactory(name="Nope")
+    TrackReaction.objects.create(user=minji, track=older, kind="like")
+    TrackReaction.objects.create(user=minji, track=newer, kind="like")
+    TrackReaction.objects.create(user=minji, track=disliked, kind="dislike")
+
+    page = client.get(PROFILE).content.decode()
+
+    assert page.index("Newer Love") < page.index("Older Love") and "Nope" not in page
+    assert f'action="/tracks/{older.pk}/react/"' in page and 'value="clear"' in page
+    assert 'id="player"' in page
+
+
+def test_without_liked_songs_the_page_says_how_to_get_some(client, minji):
+    assert "press ♡ Like on today's songs" in client.get(PROFILE).content.decode()

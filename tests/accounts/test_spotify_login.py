@@ -63,7 +63,7 @@ def test_round_trip_creates_a_listener_without_email_and_stores_tokens(client, f
     response = spotify_agrees(client, fake_spotify_accounts)
 
     assert response.status_code == 200
-    assert response.redirect_chain[-1][0] == "/"
+    assert response.redirect_chain[-1][0] == "/taste/"  # a new listener starts with their taste
     user = User.objects.get()
     assert user.email == "" and not user.has_usable_password()
     assert "Minji" in response.content.decode()  # the header names the listener
