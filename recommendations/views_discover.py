@@ -8,7 +8,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
+from recommendations.models import TrackReaction
 from recommendations.playback import player_context
+from recommendations.selectors import reacted_track_ids
 from recommendations.services.picks import (
     PlaylistSourceError,
     catalog_playlists_matching,
@@ -29,7 +31,7 @@ def situation_search(request: HttpRequest) -> HttpResponse:
     """GET ?q=…: Song2Vec's songs for the situation, and which playlists it matched."""
     form = SituationForm(request.GET or None)
     context = {"form": form, "examples": SITUATION_EXAMPLES, "answer": None, "error": ""}
-    context.update(player_context(request.user))
+    context.update(player_context(request.user), liked_ids=_liked(request))
     if form.is_valid():
         try:
             context["answer"] = recommend_situation(text=form.cleaned_data["q"], k=RESULTS, user=request.user)
@@ -51,6 +53,7 @@ def playlist_picks(request: HttpRequest) -> HttpResponse:
         "answer": None,
         "error": "",
         **player_context(user),
+        "liked_ids": _liked(request),
     }
     key = request.GET.get("source", "")
     if key:
@@ -65,6 +68,13 @@ def playlist_picks(request: HttpRequest) -> HttpResponse:
         except (PlaylistSourceError, ModelNotTrained, ArtifactUnavailable) as error:
             context["error"] = str(error)
     return render(request, "recommendations/playlist_picks.html", context)
+
+
+def _liked(request: HttpRequest) -> set[int]:
+    """For the cards' Like buttons."""
+    if not request.user.is_authenticated:
+        return set()
+    return set(reacted_track_ids(user_id=request.user.pk, kind=TrackReaction.Kind.LIKE))
 
 
 def _cluster_rows(answer) -> list[dict]:

@@ -17,3 +17,9 @@ def track_player(context: template.Context, track: Track, artists: str = "") -> 
         "artists": artists,
         "playback": playback_for(track, sdk=bool(context.get("player_sdk"))),
     }
+
+
+@register.filter
+def in_set(value: object, collection) -> bool:
+    """`track.pk|in_set:liked_ids`: whether the value is in the collection (None counts as empty)."""
+    return value in (collection or ())

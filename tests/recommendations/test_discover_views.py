@@ -34,7 +34,7 @@ def test_situation_page_shows_songs_and_the_playlists_it_matched(client, catalog
     page = response.content.decode()
     assert response.status_code == 200
     assert "rainy day" in page and "Blue" in page and "Smoke" in page
-    assert "Not on Spotify (demo song)" not in page or "open.spotify.com/embed" in page
+    assert 'id="player"' in page and 'data-kind="embed"' in page  # catalog songs are on Spotify
 
 
 def test_situation_page_in_korean_reaches_the_english_playlists(client, catalog):
@@ -113,3 +113,15 @@ def test_unknown_sources_get_a_message_not_an_error(client, listener, catalog):
                    "nonsense"):
         response = client.get("/picks/", {"source": source})
         assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+
+
+def test_situation_cards_offer_like_and_not_for_me_that_come_back_to_the_same_search(client, catalog, listener):
+    url = "/situation/?q=rainy+drive"
+    page = client.get(url).content.decode()
+    first = int(page.split('id="track-')[1].split('"')[0])
+    assert page.count("data-reaction") >= 2 and 'name="next" value="/situation/?q=rainy+drive"' in page
+
+    response = client.post(f"/tracks/{first}/react/", {"kind": "like", "next": url})
+
+    assert response["Location"] == url and TrackReaction.objects.get(user=listener).kind == "like"
+    assert 'aria-pressed="true"' in client.get(url).content.decode()

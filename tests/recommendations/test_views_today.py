@@ -285,4 +285,4 @@ def test_listeners_without_premium_get_the_embed_player(client, ready, listener)
 def test_an_odd_removed_parameter_is_ignored_not_an_error(client, ready, removed):
     response = client.get("/today/", {"removed": removed})
 
-    assert response.status_code == 200 and "won't come back" not in response.content.decode()
+    assert response.status_code == 200 and 'class="message undo"' not in response.content.decode()
