@@ -44,7 +44,11 @@
   var playing = false;
   var sdk = { wanted: text.sdk === "1", ready: false, player: null, deviceId: null, token: null, failed: false };
 
-  function say(message) { ui.status.textContent = message || ""; }
+  // A problem (a preview that failed, Spotify out of reach) reads as a warning; a hint ("press play") does not.
+  function say(message, hint) {
+    ui.status.textContent = message || "";
+    ui.status.classList.toggle("is-hint", Boolean(hint));
+  }
   function sayOnCard(item, message) { if (item.status) item.status.textContent = message; }
   function clock(seconds) {
     if (!isFinite(seconds) || seconds < 0) seconds = 0;
@@ -156,7 +160,7 @@
     for (var i = start + direction; i >= 0 && i < all.length; i += direction) {
       if (songs.indexOf(all[i]) !== -1) { play(all[i]); return; }
     }
-    if (automatic) { say(text.textEnded); render(); return; }
+    if (automatic) { say(text.textEnded, true); render(); return; }
     play(direction > 0 ? songs[0] : songs[songs.length - 1]);
   }
 
@@ -263,7 +267,7 @@
   }
 
   if (sdk.wanted && items.some(function (item) { return item.kind === "sdk"; })) {
-    say(text.textSdkConnecting);
+    say(text.textSdkConnecting, true);
     var giveUp = setTimeout(sdkFailed, 10000);
     window.onSpotifyWebPlaybackSDKReady = function () {
       sdk.player = new window.Spotify.Player({
@@ -275,7 +279,7 @@
         clearTimeout(giveUp);
         sdk.deviceId = event.device_id;
         sdk.ready = true;
-        say(text.textIdle);
+        say(text.textIdle, true);
       });
       sdk.player.addListener("not_ready", function () { sdk.ready = false; });
       ["initialization_error", "authentication_error", "account_error"].forEach(function (name) {
@@ -299,7 +303,8 @@
   }
 
   bar.hidden = false;
-  say(queue().length ? (sdk.wanted ? ui.status.textContent : text.textIdle) : text.textNothing);
+  if (!queue().length) say(text.textNothing);
+  else if (!sdk.wanted) say(text.textIdle, true);
   render();
 
   // The page's own reactions script removes a disliked card: the player forgets it if it was playing.
