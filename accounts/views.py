@@ -15,8 +15,6 @@ from accounts.services import (
     spotify_is_premium,
     spotify_login_enabled,
 )
-from recommendations.playback import player_context
-from recommendations.selectors import liked_tracks
 
 
 @login_required
@@ -25,7 +23,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 def _profile_page(request: HttpRequest, *, token_form: ApiTokenForm, status: int = 200) -> HttpResponse:
-    """The listener's account: liked songs, Spotify connection, password and email links, API tokens."""
+    """The listener's account: liked songs (a template tag of recommendations), Spotify connection, password and email links, API tokens."""
     spotify_account = SocialAccount.objects.filter(user=request.user, provider="spotify").first()
     context = {
         "spotify_account": spotify_account,
@@ -35,8 +33,6 @@ def _profile_page(request: HttpRequest, *, token_form: ApiTokenForm, status: int
         "api_tokens": ApiToken.objects.filter(user=request.user),
         "token_form": token_form,
         "new_api_key": request.session.pop("new_api_key", None),
-        "liked": liked_tracks(user_id=request.user.pk),
-        **player_context(request.user),
     }
     return render(request, "account/profile.html", context, status=status)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 
+from allauth.socialaccount.models import SocialAccount
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
