@@ -23,7 +23,8 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 def _profile_page(request: HttpRequest, *, token_form: ApiTokenForm, status: int = 200) -> HttpResponse:
-    """The listener's account: liked songs (a template tag of recommendations), Spotify connection, password and email links, API tokens."""
+    """The listener's account: Spotify connection, password and email links, API tokens; the liked songs come
+    from a recommendations template tag in the page (accounts sits below recommendations)."""
     spotify_account = SocialAccount.objects.filter(user=request.user, provider="spotify").first()
     context = {
         "spotify_account": spotify_account,
