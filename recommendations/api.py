@@ -68,6 +68,14 @@ class _Query(forms.Form):
     def clean_k(self) -> int:
         return self.cleaned_data.get("k") or 20
 
+    def clean(self) -> dict[str, Any]:
+        # `speed=` is not "slow" or "fast", and `k=` is not a number: the document says so, and a client that sends
+        # an empty value has a bug worth hearing about (a missing parameter is what means "no preference").
+        for name, value in self.data.items():
+            if value == "" and name in self.fields and not isinstance(self.fields[name], TrackIdsField):
+                self.add_error(name, "empty: give a value, or leave the parameter out")
+        return super().clean()
+
 
 def _choice(enum: type, help_text: str) -> forms.ChoiceField:
     return forms.ChoiceField(choices=[(item.value, item.value) for item in enum], required=False, help_text=help_text)

@@ -337,8 +337,9 @@ CONTENT_SECURITY_POLICY = {
         # HTML5 audio: the site's own media (or its bucket) and Spotify's 30-second previews.
         "media-src": ["'self'", "https://p.scdn.co", *_MEDIA_ORIGINS],
         "frame-src": ["https://open.spotify.com", "https://sdk.scdn.co"],
-        # The player script calls the Web API (me/player/play) with the listener's token.
-        "connect-src": ["'self'", _SPOTIFY_API_ORIGIN],
+        # The player script calls the Web API (me/player/play) with the listener's token, and asks open.spotify.com
+        # (a no-cors fetch) whether Spotify's embed can load before it shows one, so a blocked embed is words.
+        "connect-src": ["'self'", _SPOTIFY_API_ORIGIN, "https://open.spotify.com"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

@@ -41,6 +41,12 @@ def browser_page(live_server, monkeypatch):
         context.route("**/*", only_the_site)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # The site's production Content-Security-Policy stays on: anything of the site's own that it refuses (a
+        # script, a fetch, an inline handler) is a bug a listener would meet, so it fails the test.
+        refused: list[str] = []
+        page.on("console", lambda message: refused.append(message.text)
+                if "Content Security Policy" in message.text else None)
         yield page, live_server.url, blocked
         context.close()
         browser.close()
+    assert not refused, refused

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from ingestion.models import Track
 from recommendations.artifacts import forget_loaded_engines
 from tests.audio import click_track_wav
-from tests.e2e.browser import audio_time, shoot
+from tests.e2e.browser import audio_time, shoot, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,7 +89,7 @@ def test_new_listener_signs_up_picks_a_taste_and_gets_todays_songs(demo_site, br
     page.locator("#search-results button[name=add]").first.click()
     page.locator("#favourites .pick").first.wait_for()
     page.locator(".suggestion button[name=add]").first.click()
-    page.wait_for_function("document.querySelectorAll('#favourites .pick').length === 2")
+    wait_until(page, "document.querySelectorAll('#favourites .pick').length === 2")
     assert no_page_load_since_marked(page) and page.locator("#search-results .pick").count() >= 1
     shoot(page, "02-wizard-song")
     page.click("button[name=next]")
@@ -108,7 +108,7 @@ def test_new_listener_signs_up_picks_a_taste_and_gets_todays_songs(demo_site, br
 
     # Play all: a demo preview really plays (its position moves on).
     page.click("#player [data-action=toggle]")
-    page.wait_for_function("document.querySelector('#player .player-audio').currentTime > 0.3")
+    wait_until(page, "document.querySelector('#player .player-audio').currentTime > 0.3")
     position = audio_time(page)
     page.wait_for_timeout(600)
     assert audio_time(page) > position

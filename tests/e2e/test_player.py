@@ -15,7 +15,7 @@ from django.utils import timezone
 from filters.models import TasteProfile
 from recommendations.models import TodayEntry, TodayList
 from tests.audio import click_track_wav
-from tests.e2e.browser import audio_time, log_in, shoot
+from tests.e2e.browser import audio_time, log_in, shoot, wait_until
 from tests.factories import AlbumFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,7 +52,7 @@ def test_play_all_skips_a_broken_preview_and_plays_the_next(todays_songs, browse
     assert page.locator("#player").is_visible()
     page.click("#player [data-action=toggle]")
 
-    page.wait_for_function("document.querySelector('#player .player-audio').currentTime > 0.5")
+    wait_until(page, "document.querySelector('#player .player-audio').currentTime > 0.5")
     assert "Real Preview" in page.locator("#player .player-title").inner_text()
     assert "could not be loaded" in card(page, "Broken Preview").inner_text()
     assert card(page, "Real Preview").locator("[data-play][aria-pressed=true]").count() == 1
@@ -61,7 +61,7 @@ def test_play_all_skips_a_broken_preview_and_plays_the_next(todays_songs, browse
     assert audio_time(page) > before  # really playing, not just started
 
     page.click("#player [data-action=toggle]")  # pause
-    page.wait_for_function("document.querySelector('#player .player-audio').paused")
+    wait_until(page, "document.querySelector('#player .player-audio').paused")
     assert "Play" in page.locator("#player [data-action=toggle]").inner_text()
     shoot(page, "20-player-playing")
 

@@ -92,6 +92,9 @@ def test_situation_matching_nothing_falls_back_with_a_message(client, listener, 
         (CONTENT, {"mood": "sunny"}, "mood"),
         (CONTENT, {"k": "0"}, "k"),
         (CONTENT, {"k": "lots"}, "k"),
+        (CONTENT, {"speed": ""}, "speed"),  # an empty value is not "slow" or "fast" (leave it out for none)
+        (CONTENT, {"k": ""}, "k"),
+        (CLUSTERS, {"track": "1", "playlist": ""}, "playlist"),
         (CONTENT, {"track": "12,abc"}, "track"),
         (CONTENT, {"track": "999999"}, "track"),
         (CONTENT, {"track": "²"}, "track"),  # str.isdigit() says yes, int() says no

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import ApiToken
 from accounts.services import api_token_user
 from filters.models import TasteProfile
+from ingestion.models import Track
 from recommendations.models import TodayList, TrackReaction
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +21,8 @@ pytestmark = pytest.mark.django_db
 ID_URLS_CHECKED_HERE = {
     "tracks/<int:track_id>/react/": "test_reacting_to_a_track_changes_only_your_own_reactions",
     "accounts/profile/api-tokens/<int:token_id>/revoke/": "test_nobody_can_revoke_someone_elses_api_token",
+    # A song's audio is the catalog's, not a listener's: anyone who may see the song may hear it, nobody a hidden one.
+    "tracks/<int:track_id>/audio/": "test_a_songs_audio_plays_for_anyone_who_can_see_it_and_never_when_hidden",
 }
 
 
@@ -72,9 +77,30 @@ def test_reacting_to_a_track_changes_only_your_own_reactions(alice, bob, tracks)
 def test_the_undo_line_never_shows_someone_elses_dislike(alice, bob, tracks):
     alice_disliked = tracks[1]
 
-    page = bob.client.get(f"/today/?removed={alice_disliked.pk}").content.decode()
+    response = bob.client.get(f"/today/?removed={alice_disliked.pk}")
+    page = response.content.decode()
 
-    assert "won't come back" not in page and "is gone" not in page
+    # Each card carries its own "… is gone" sentence for reactions.js; the server's Undo line is the status block.
+    assert response.status_code == 200 and "data-reaction" in page
+    assert 'class="message undo"' not in page and "data-undo-form" not in page
+    assert f'action="/tracks/{alice_disliked.pk}/react/" data-undo-form' not in page
+
+
+def test_a_songs_audio_plays_for_anyone_who_can_see_it_and_never_when_hidden(alice, bob, tracks, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    shown, hidden = tracks[0], tracks[1]
+    for track in (shown, hidden):
+        track.audio_file.save(f"{track.pk}.wav", ContentFile(b"RIFF" + bytes(40)), save=True)
+    Track.objects.filter(pk=hidden.pk).update(is_hidden=True)
+
+    heard_by_bob = bob.client.get(f"/tracks/{shown.pk}/audio/")
+    heard_signed_out = Client().get(f"/tracks/{shown.pk}/audio/")
+
+    assert heard_by_bob.status_code == 200 and b"".join(heard_by_bob.streaming_content).startswith(b"RIFF")
+    assert heard_signed_out.status_code == 200
+    for client in (alice.client, bob.client, Client()):
+        assert client.get(f"/tracks/{hidden.pk}/audio/").status_code == 404
+    assert bob.client.get(f"/tracks/{tracks[-1].pk + 1000}/audio/").status_code == 404
 
 
 def test_today_and_its_status_show_only_your_own_list(alice, bob):
