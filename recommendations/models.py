@@ -24,6 +24,10 @@ class ModelVersion(models.Model):
         CONTENT = "content", "content-based"
         CLUSTERS = "clusters", "clusters (k-means)"
         SONG2VEC = "song2vec", "Song2Vec (situations)"
+        CF = "cf", "collaborative filtering (ALS)"
+        TERMS = "terms", "terms (playlist names and genres)"
+        BLEND = "blend", "learned blend (LightGBM)"
+        AUDIO = "audio", "audio model (sound → features)"
 
     class Status(models.TextChoices):
         BUILDING = "building", "building"
