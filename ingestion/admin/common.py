@@ -68,6 +68,7 @@ class CappedInlineFormSet(BaseInlineFormSet):
 
 class ReadOnlyInline(admin.TabularInline):
     formset = CappedInlineFormSet
+    template = "admin/edit_inline/tabular_readonly.html"  # each row once: no str(row) above its columns
     extra = 0
     can_delete = False
     show_change_link = False
