@@ -326,7 +326,8 @@ class ImportRun(models.Model):
 
 
 class ImportRejection(models.Model):
-    """A row an import refused, as `file:line: reason`. At most IMPORT_MAX_STORED_REJECTIONS per run are kept."""
+    """A row an import refused, as `file:line: reason` (line 0: the whole file, shown as `file: reason`). At most
+    IMPORT_MAX_STORED_REJECTIONS per run are kept."""
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
     file = models.CharField(max_length=500)
@@ -337,7 +338,7 @@ class ImportRejection(models.Model):
         ordering = ["run", "id"]
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+        return f"{self.file}:{self.line}: {self.reason}" if self.line else f"{self.file}: {self.reason}"
 
 
 class CrawlRun(models.Model):

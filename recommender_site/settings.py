@@ -130,6 +130,9 @@ else:
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", "", schemes=("redis", "rediss", "amqp", "memory"))
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, a retrain or rebuild a curator starts in the admin runs on a thread of the web process, so the
+# page answers at once (recommendations.services.queueing); off: it runs inside the request, as other tasks do.
+TASKS_IN_BACKGROUND_WITHOUT_BROKER = env_bool("TASKS_IN_BACKGROUND_WITHOUT_BROKER", True)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
