@@ -122,7 +122,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache: Redis when REDIS_URL is set (shared by web processes), otherwise per-process memory ---
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Degrades to "no cache" while Redis is unreachable (recommender_site/cache.py); short timeouts, so a Redis that
+    # is down costs a request a fraction of a second, not a hang.
+    CACHES = {
+        "default": {
+            "BACKEND": "recommender_site.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -424,6 +432,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 RATELIMIT_ENABLE = env_bool("RATE_LIMITS_ENABLED", True)
 RATELIMIT_IP_META_KEY = "recommender_site.ratelimits.client_ip"
+# While the cache (Redis) is unreachable nothing can be counted: let requests through rather than refuse them all.
+RATELIMIT_FAIL_OPEN = True
 # "N/s|m|h|d" (django-ratelimit's syntax); each limit counts per account and, separately, per client IP.
 API_RATE_LIMIT_PER_ACCOUNT = env_rate("API_RATE_LIMIT_PER_ACCOUNT", "120/m")
 API_RATE_LIMIT_PER_IP = env_rate("API_RATE_LIMIT_PER_IP", "600/m")
