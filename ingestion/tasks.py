@@ -6,6 +6,7 @@ import logging
 from celery import Task, shared_task
 
 from ingestion.models import CrawlRun
+from ingestion.services.audio_uploads import audio_upload_execute
 from ingestion.services.crawls import crawl_new_releases, crawl_playlists
 from ingestion.services.imports import import_run_execute
 from ingestion.services.snapshots import snapshot_export
@@ -18,6 +19,13 @@ def run_import_task(import_run_id: int) -> str:
     """Run a queued import. A second delivery finds the run already claimed and changes nothing."""
     run = import_run_execute(run_id=import_run_id)
     return f"import run {run.pk}: {run.status}"
+
+
+@shared_task
+def upload_audio_task(audio_upload_id: int) -> str:
+    """Match and store a queued audio upload's files. A second delivery finds it claimed and changes nothing."""
+    upload = audio_upload_execute(upload_id=audio_upload_id)
+    return f"audio upload {upload.pk}: {upload.status}"
 
 
 @shared_task(bind=True)
