@@ -9,6 +9,7 @@ from ingestion.models import CrawlRun
 from ingestion.services.audio_uploads import audio_upload_execute
 from ingestion.services.crawls import crawl_new_releases, crawl_playlists
 from ingestion.services.imports import import_run_execute
+from ingestion.services.previews import previews_look_up
 from ingestion.services.snapshots import snapshot_export
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,14 @@ def upload_audio_task(audio_upload_id: int) -> str:
     """Match and store a queued audio upload's files. A second delivery finds it claimed and changes nothing."""
     upload = audio_upload_execute(upload_id=audio_upload_id)
     return f"audio upload {upload.pk}: {upload.status}"
+
+
+@shared_task
+def look_up_previews_task(track_ids: list[int] | None = None, limit: int | None = None) -> dict:
+    """Look up public previews (the admin action: these tracks; else those without real features, at most
+    `limit`). Safe to repeat: tracks that got a link are skipped. Returns the summary's counts."""
+    summary = previews_look_up(track_ids=track_ids, limit=limit)
+    return summary.as_dict()
 
 
 @shared_task(bind=True)
