@@ -86,6 +86,15 @@ def test_an_english_browser_gets_english_pages(client):
 
 
 @pytest.mark.django_db
+def test_the_api_page_describes_endpoints_parameters_and_answers_in_korean(client):
+    content = client.get("/api/", headers={"accept-language": "ko-KR"}).content.decode()
+
+    assert "곡 수(기본 20)." in content and "추천 곡, 잘 맞는 순서대로." in content
+    assert "취향에 맞는 곡: 좋아하는 곡, 분위기, 빠르기, 기분(콜드 스타트)." in content
+    assert "How many songs" not in content and "The recommendations, best first." not in content
+
+
+@pytest.mark.django_db
 def test_any_other_browser_language_gets_english(client):
     content = client.get("/", headers={"accept-language": "fr-FR"}).content.decode()
 
