@@ -61,7 +61,9 @@ def playlist_picks(request: HttpRequest) -> HttpResponse:
         try:
             chosen = source_tracks(user=user, key=key)
             context["chosen"] = chosen
-            if not chosen.track_ids:
+            if not chosen.track_ids and key == "liked":
+                context["no_likes"] = True  # not an error: the way on is to like songs first
+            elif not chosen.track_ids:
                 context["error"] = _("None of this playlist's songs is in our catalog yet: nothing to go on.")
             else:
                 context["answer"] = recommend_clusters(playlist_track_ids=chosen.track_ids, k=RESULTS, user=user)

@@ -106,7 +106,14 @@ def test_another_listeners_likes_are_not_mine(client, catalog):
 
     page = client.get("/picks/", {"source": "liked"}).content.decode()
 
-    assert "nothing to go on" in page
+    assert "You have not liked any songs yet." in page
+
+
+def test_picks_from_no_liked_songs_says_how_to_get_some_instead_of_an_error(client, listener, catalog):
+    page = client.get("/picks/", {"source": "liked"}).content.decode()
+
+    assert "You have not liked any songs yet." in page and 'href="/today/"' in page
+    assert 'role="alert"' not in page and "nothing to go on" not in page
 
 
 def test_unknown_sources_get_a_message_not_an_error(client, listener, catalog):
