@@ -11,6 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ingestion.admin.common import (
     INLINE_MAX_ROWS,
@@ -106,7 +108,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Upload a file to import",
+            "title": _("Upload a file to import"),
             "form": form,
         }
         return TemplateResponse(request, "admin/ingestion/importrun/upload.html", context)
@@ -122,13 +124,22 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 def _run_message(run: ImportRun) -> tuple[str, int]:
     """What the curator reads after an upload, and how loudly."""
+    values = {"run": run.pk, "status": run.get_status_display()}
     if run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING):
-        return f"Import #{run.pk} is {run.get_status_display()}; reload this page to see its summary.", messages.INFO
+        return _("Import #%(run)s is %(status)s; reload this page to see its summary.") % values, messages.INFO
     if run.status == ImportRun.Status.FAILED:
-        return f"Import #{run.pk} failed: {run.error or 'see the run below'}", messages.ERROR
+        reason = run.error or _("see the run below")
+        return _("Import #%(run)s failed: %(reason)s") % {**values, "reason": reason}, messages.ERROR
     level = messages.WARNING if run.rejected else messages.SUCCESS
-    counts = f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged"
-    return f"Import #{run.pk} {run.get_status_display()}: {counts}, {plural(run.rejected, 'row')} rejected.", level
+    counts = {"created": run.created, "updated": run.updated, "unchanged": run.unchanged, "rejected": run.rejected}
+    text = ngettext(
+        "Import #%(run)s %(status)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, "
+        "%(rejected)s row rejected.",
+        "Import #%(run)s %(status)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, "
+        "%(rejected)s rows rejected.",
+        run.rejected,
+    )
+    return text % {**values, **counts}, level
 
 
 # --- Spotify crawls ---

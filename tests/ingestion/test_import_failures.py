@@ -94,3 +94,15 @@ def test_a_command_over_only_unreadable_files_fails_the_run(tmp_path):
     assert run.status == ImportRun.Status.FAILED
     assert run.error.startswith(f"{bad}: cannot tell which format")
     assert "ImportFileError" not in run.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_korean_curator_reads_the_failure_in_korean(admin_client):
+    garbage = SimpleUploadedFile("notes.txt", b"just some words\n")
+
+    response = admin_client.post(
+        UPLOAD_URL, {"file": garbage, "kind": "catalog", "format": ""}, follow=True, headers={"accept-language": "ko"}
+    )
+
+    run = ImportRun.objects.get()
+    assert f"가져오기 #{run.pk} 실패: notes.txt:" in response.content.decode()
