@@ -18,6 +18,7 @@ from ingestion.admin.common import (
     artist_names,
     demo_marker,
     plural,
+    track_label,
 )
 from ingestion.admin.filters import (
     AlbumReleaseYearFilter,
@@ -90,7 +91,11 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).with_credits()
+        return super().get_queryset(request).select_related("album").with_credits()
+
+    def autocomplete_label(self, track: Track) -> str:
+        """What a track picker elsewhere (suggested tracks, favourites) lists: title — artists — album (year)."""
+        return track_label(track)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         """Like search_fields, but artists match through a semi-join: no duplicates to remove afterwards
