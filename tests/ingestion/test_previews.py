@@ -97,6 +97,15 @@ def test_another_artists_song_of_the_same_title_is_rejected(settings, waits):
     assert any("its title is" in d for d in lookup.details)
 
 
+def test_a_title_with_another_number_is_another_song(settings, waits):
+    track = song_track("Symphony No. 5", "Orchestra")
+    with FakePreviews([FakeSong("Orchestra", "Symphony No. 50"), FakeSong("Orchestra", "Symphony No. 6")]) as fake:
+        fake.deezer = lambda parts, query: {"data": [fake._deezer_track(0), fake._deezer_track(1)]}
+        lookup = preview_lookup(track, sources=sources_for(fake, settings, waits))
+
+    assert lookup.outcome == Outcome.MISMATCHED and len(lookup.details) == 2
+
+
 def test_a_song_of_another_length_is_another_recording(settings, waits):
     track = song_track(seconds=180)
     with FakePreviews([FakeSong("NewJeans", "Hype Boy", seconds=240)]) as fake:
