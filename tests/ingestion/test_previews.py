@@ -142,6 +142,19 @@ def test_itunes_is_asked_when_deezer_has_nothing(settings, waits):
     assert (audio.source, audio.mime) == ("itunes", "audio/ogg")
 
 
+def test_a_stored_link_is_fetched_first_and_an_expired_one_falls_back_to_the_lookup(settings, waits):
+    with FakePreviews([FakeSong("NewJeans", "Hype Boy")]) as fake:
+        sources = sources_for(fake, settings, waits)
+        linked = song_track(preview_url=fake.audio_url(0))
+        expired = song_track(preview_url=f"{fake.root}audio/99.mp3")  # 404: the link is gone
+
+        from_link = fetch_preview(linked, sources=sources)
+        assert len(fake.requests) == 1 and from_link.source == "stored link"
+        from_lookup = fetch_preview(expired, sources=sources)
+
+    assert from_lookup.source == "deezer" and from_lookup.data == from_link.data
+
+
 # --- faults ---
 
 
