@@ -25,11 +25,14 @@ def upload_audio_task(audio_upload_id: int) -> str:
     return f"audio upload {upload.pk}: {upload.status}"
 
 
-@shared_task
-def look_up_previews_task(track_ids: list[int] | None = None, limit: int | None = None) -> dict:
+@shared_task(bind=True)
+def look_up_previews_task(self: Task, track_ids: list[int] | None = None, limit: int | None = None) -> dict:
     """Look up public previews (the admin action: these tracks; else those without real features, at most
-    `limit`). Safe to repeat: tracks that got a link are skipped. Returns the summary's counts."""
+    `limit`). Safe to repeat: tracks that got a link are skipped. When every source rate-limited the run before it
+    was done, it is rescheduled for then (with a broker). Returns the summary's counts."""
     summary = previews_look_up(track_ids=track_ids, limit=limit)
+    if summary.left and summary.deferred_until and not self.app.conf.task_always_eager:
+        self.apply_async(kwargs={"track_ids": track_ids, "limit": limit}, eta=summary.deferred_until)
     return summary.as_dict()
 
 

@@ -177,6 +177,9 @@ _TASK_KINDS = {
     "ingestion.tasks.resume_deferred_crawls_task": ("crawl", "crawl"),
     "ingestion.tasks.run_import_task": ("default", "default"),
     "ingestion.tasks.export_snapshot_task": ("default", "default"),
+    "ingestion.tasks.upload_audio_task": ("default", "default"),
+    # Waits on public preview sources' rate limits like a crawl waits on Spotify's.
+    "ingestion.tasks.look_up_previews_task": ("crawl", "crawl"),
     "recommendations.tasks.train_recommenders_task": ("train", "train"),
     "recommendations.tasks.rebuild_if_dirty_task": ("train", "train"),
     "recommendations.tasks.rebuild_nightly_task": ("train", "train"),

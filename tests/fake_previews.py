@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class FakePreviews:
         self.delay = delay
         self.requests: list[str] = []  # "GET /path?query", in order
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
         host, port = self.server.server_address[:2]
         self.root = f"http://{host}:{port}/"
@@ -110,6 +111,14 @@ class FakePreviews:
             "previewUrl": self.audio_url(n),
         } for n in found]
         return {"resultCount": len(results), "results": results}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up early (after a fault, or a body it does not want) is no error of the fake's."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            super().handle_error(request, client_address)
 
 
 def _handler_for(fake: FakePreviews):

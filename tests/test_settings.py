@@ -15,7 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 from recommender_site.env import env_bool, env_choice, env_int, env_list, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-_SETTINGS_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "AWS_", "SPOTIFY_", "APP_", "IMPORT_")
+_SETTINGS_PREFIXES = (
+    "DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "AWS_", "SPOTIFY_", "APP_", "IMPORT_", "AUDIO_", "PREVIEW_",
+    "DEEZER_", "ITUNES_",
+)
 _SETUP = "import django; django.setup(); from django.conf import settings; "
 
 
@@ -219,3 +222,25 @@ def test_redis_url_cache_round_trips_through_redis():
         assert cache.__class__.__name__ == "RedisCache"
     finally:
         cache.delete(key)
+
+
+# --- preview lookup (issue 12) ---
+
+
+def test_preview_lookup_is_off_by_default_and_its_sources_play_through_the_csp_when_on(tmp_path):
+    show = (
+        "print(settings.PREVIEW_SOURCES, settings.PREVIEW_KEEP_FILES, "
+        "' '.join(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['media-src']))"
+    )
+
+    assert django_prints(show, tmp_path) == "[] False 'self' https://p.scdn.co"
+    on = django_prints(show, tmp_path, PREVIEW_SOURCES="deezer,itunes", DEEZER_API_URL="http://127.0.0.1:9/")
+    assert on.startswith("['deezer', 'itunes'] False") and "https://*.dzcdn.net" in on and "mzstatic" in on
+    kept = django_prints(show, tmp_path, PREVIEW_SOURCES="deezer", PREVIEW_KEEP_FILES="true")
+    assert "dzcdn" not in kept  # kept previews play from the site's own media
+
+
+def test_an_unknown_preview_source_fails_naming_it(tmp_path):
+    result = run_django(_SETUP, tmp_path, PREVIEW_SOURCES="deezer,spotify")
+
+    assert result.returncode != 0 and "PREVIEW_SOURCES names spotify" in result.stderr

@@ -19,7 +19,6 @@ FORMATS: dict[str, tuple[str, str]] = {
     "OGG": ("ogg", "audio/ogg"),
     "MP3": ("mp3", "audio/mpeg"),
 }
-AUDIO_EXTENSIONS = frozenset({"wav", "wave", "aif", "aiff", "flac", "ogg", "oga", "opus", "mp3", "m4a", "aac", "mp4"})
 _AAC_EXTENSIONS = frozenset({"m4a", "aac", "mp4"})
 MIN_SECONDS = 0.5  # shorter is no song, nor anything the analysis could measure
 

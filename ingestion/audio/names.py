@@ -7,7 +7,8 @@ from pathlib import PurePosixPath
 
 from ingestion.audio.tags import normalized_isrc
 
-_TRACK_ID = re.compile(r"(?<![a-z0-9])track[-_ ]?(\d{1,12})(?![0-9])", re.IGNORECASE)
+# Exactly "track-123": a ripped album's "Track 01.wav" must not be taken for catalog track 1.
+_TRACK_ID = re.compile(r"(?<![A-Za-z0-9])track-([1-9][0-9]{0,11})(?![0-9])")
 _SPOTIFY_ID = re.compile(r"(?:spotify[:_-]track[:_-]|(?<![A-Za-z0-9]))([0-9A-Za-z]{22})(?![A-Za-z0-9])")
 _ISRC = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}-?[A-Za-z0-9]{3}-?\d{2}-?\d{5})(?![A-Za-z0-9])")
 _LEADING_NUMBER = re.compile(r"^\s*\d{1,3}\s*[.)_-]\s*")  # "01 - ", "3. " of a ripped album (not "3 Doors Down")

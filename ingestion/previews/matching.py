@@ -13,6 +13,7 @@ from ingestion.previews.candidates import PreviewCandidate
 TITLE_SIMILARITY = 90  # rapidfuzz ratio of the normalized titles
 ARTIST_SIMILARITY = 90  # rapidfuzz ratio of one credited name ("BTS" of "BTS feat. Halsey") with one of ours
 _DECORATION = re.compile(r"\s*[(\[][^)\]]*[)\]]")  # "(feat. X)", "[Remastered]"
+_NUMBER = re.compile(r"\d+")
 _SUFFIX = re.compile(r"\s+-\s+.*$")  # "Song - Remastered 2011", "Song - Live"
 # Between the names of a credit: "A, B & C", "A feat. B", "A ft B", "A with B", "A x B", "A / B", "A and B"
 _CREDIT_SEPARATOR = re.compile(r"\s*(?:,|&|/|;|\s(?:and|feat\.?|ft\.?|featuring|with|x|vs\.?)\s)\s*", re.IGNORECASE)
@@ -29,7 +30,9 @@ def candidate_mismatch(
             return f"its length differs by {difference:.0f} s"
     if candidate.found_by == "isrc":
         return ""
-    if fuzz.ratio(normalized_title(candidate.title), normalized_title(title)) < TITLE_SIMILARITY:
+    theirs, ours = normalized_title(candidate.title), normalized_title(title)
+    # Numbers must agree exactly: "Symphony No. 5" is not "Symphony No. 6", nor "Song 9" "Song 90".
+    if fuzz.ratio(theirs, ours) < TITLE_SIMILARITY or _NUMBER.findall(theirs) != _NUMBER.findall(ours):
         return f"its title is “{candidate.title}”"
     if not _same_artist(candidate.artist, artists):
         return f"its artist is “{candidate.artist}”"

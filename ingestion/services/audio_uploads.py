@@ -126,8 +126,11 @@ def audio_upload_execute(*, upload_id: int, progress: bool = False) -> AudioUplo
                     run.add(_one_file(name, read, sidecar, create_missing=upload.create_missing))
                     bar.update()
     except Exception as error:
-        logger.exception("audio upload %s failed", upload.pk)
-        run.fail(f"{type(error).__name__}: {error}")
+        logger.exception("audio upload %s failed", upload.pk)  # the details (paths) go to the log, not the page
+        run.fail(
+            f"The upload stopped ({type(error).__name__}) after {len(run.report)} files; those are kept as the "
+            "report shows. Upload the others again."
+        )
         raise
     finally:
         _delete_staged(upload.staged)
@@ -270,6 +273,9 @@ def _one_file(name: str, read, sidecar: dict[str, Hints], *, create_missing: boo
         info = audio_check(data, max_bytes=settings.AUDIO_UPLOAD_MAX_BYTES, name=name)
     except AudioRejected as rejection:
         return _rejected(name, rejection.code, **rejection.params)
+    except OSError as error:  # the staged copy is gone or storage failed: this file only
+        logger.warning("audio upload file %r unreadable from storage: %s", name, error)
+        return _rejected(name, "not_stored", error=type(error).__name__)
     hints = _hints(name, data, sidecar)
     found = _matching_tracks(hints)
     if isinstance(found, dict):  # ambiguous

@@ -41,6 +41,7 @@ from ingestion.services.changes import catalog_changed
 logger = logging.getLogger(__name__)
 
 PREVIEW_DIR = "audio/previews"
+STORED_LINK = "stored link"  # PreviewAudio.source of audio from a track's own preview_url
 CANDIDATES_PER_SOURCE = 5  # results of one search that are checked; later ones are rarely the song
 REAL_FEATURES = (Track.FeatureSource.SPOTIFY, Track.FeatureSource.IMPORTED)
 
@@ -113,12 +114,24 @@ def preview_sources(*, http: PreviewHttp | None = None) -> PreviewSources:
 
 
 def fetch_preview(track: Track, *, sources: PreviewSources | None = None) -> PreviewAudio | None:
-    """The track's preview audio from the first source that has it, or None (lookup off, or nowhere found).
+    """The track's preview audio, or None (lookup off, or nowhere found): its stored `preview_url` first (one
+    request, the link a lookup found before), else the first source that has it.
 
     Raises PreviewDeferred when nothing was found and a source is rate-limited for long (ask again at `until`).
-    Writes nothing; the caller analyses the audio and drops it.
+    Writes nothing; the caller analyses the audio and drops it. With lookup off nothing is downloaded at all.
     """
     sources = sources if sources is not None else preview_sources()
+    if not sources.sources:
+        return None
+    if track.preview_url.startswith(("https://", "http://")):
+        stored = PreviewCandidate(source=STORED_LINK, preview_url=track.preview_url, artist="", title="")
+        try:
+            audio = _download(stored, sources.http, [])
+        except (PreviewUnavailable, PreviewDeferred) as error:  # the sources may still have it
+            logger.info("track %s: its stored preview link failed: %s", track.pk, error)
+            audio = None
+        if audio is not None:
+            return audio
     lookup = preview_lookup(track, sources=sources)
     if lookup.audio is None and lookup.outcome == Outcome.DEFERRED:
         raise PreviewDeferred(source=", ".join(sources.deferred), until=sources.deferred_until)

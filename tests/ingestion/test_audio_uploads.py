@@ -290,3 +290,35 @@ def test_a_replaced_upload_file_nobody_uses_any_more_is_deleted(django_capture_o
     track.refresh_from_db()
     assert track.audio_file.name != first
     assert not default_storage.exists(first) and default_storage.exists(track.audio_file.name)
+
+
+def test_a_staged_file_gone_from_storage_is_one_rejection_and_the_rest_goes_on(django_capture_on_commit_callbacks):
+    first, second = TrackFactory(), TrackFactory()
+    queued = upload({f"track-{first.pk}.ogg": tone(), f"track-{second.pk}.ogg": tone(hz=330)}, run=False,
+                    capture=django_capture_on_commit_callbacks)
+    default_storage.delete(queued.staged[0]["path"])
+
+    done = audio_upload_execute(upload_id=queued.pk)
+
+    assert [(e["outcome"], e.get("reason")) for e in done.report] == [("rejected", "not_stored"), ("matched", None)]
+    assert "FileNotFoundError" in reason_text("not_stored", done.report[0]["params"])
+
+
+def test_an_upload_that_stops_as_a_whole_is_failed_with_words_and_no_server_path(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from ingestion.services import audio_uploads
+
+    track = TrackFactory()
+    queued = upload({f"track-{track.pk}.ogg": tone()}, run=False, capture=django_capture_on_commit_callbacks)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("/srv/secret/path exploded")
+
+    monkeypatch.setattr(audio_uploads, "_matching_tracks", broken)
+    with pytest.raises(RuntimeError):
+        audio_upload_execute(upload_id=queued.pk)
+
+    failed = AudioUpload.objects.get(pk=queued.pk)
+    assert failed.status == AudioUpload.Status.FAILED and failed.staged == []
+    assert "The upload stopped (RuntimeError) after 0 files" in failed.error and "/srv" not in failed.error

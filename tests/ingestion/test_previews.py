@@ -97,6 +97,15 @@ def test_another_artists_song_of_the_same_title_is_rejected(settings, waits):
     assert any("its title is" in d for d in lookup.details)
 
 
+def test_a_title_with_another_number_is_another_song(settings, waits):
+    track = song_track("Symphony No. 5", "Orchestra")
+    with FakePreviews([FakeSong("Orchestra", "Symphony No. 50"), FakeSong("Orchestra", "Symphony No. 6")]) as fake:
+        fake.deezer = lambda parts, query: {"data": [fake._deezer_track(0), fake._deezer_track(1)]}
+        lookup = preview_lookup(track, sources=sources_for(fake, settings, waits))
+
+    assert lookup.outcome == Outcome.MISMATCHED and len(lookup.details) == 2
+
+
 def test_a_song_of_another_length_is_another_recording(settings, waits):
     track = song_track(seconds=180)
     with FakePreviews([FakeSong("NewJeans", "Hype Boy", seconds=240)]) as fake:
@@ -131,6 +140,19 @@ def test_itunes_is_asked_when_deezer_has_nothing(settings, waits):
         audio = fetch_preview(track, sources=sources_for(fake, settings, waits, "deezer", "itunes"))
 
     assert (audio.source, audio.mime) == ("itunes", "audio/ogg")
+
+
+def test_a_stored_link_is_fetched_first_and_an_expired_one_falls_back_to_the_lookup(settings, waits):
+    with FakePreviews([FakeSong("NewJeans", "Hype Boy")]) as fake:
+        sources = sources_for(fake, settings, waits)
+        linked = song_track(preview_url=fake.audio_url(0))
+        expired = song_track(preview_url=f"{fake.root}audio/99.mp3")  # 404: the link is gone
+
+        from_link = fetch_preview(linked, sources=sources)
+        assert len(fake.requests) == 1 and from_link.source == "stored link"
+        from_lookup = fetch_preview(expired, sources=sources)
+
+    assert from_lookup.source == "deezer" and from_lookup.data == from_link.data
 
 
 # --- faults ---
