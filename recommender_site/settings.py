@@ -106,6 +106,9 @@ TEMPLATES = [
 _SQLITE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASE_URL = env_url("DATABASE_URL", _SQLITE_URL, schemes=("sqlite", "postgres", "postgresql", "pgsql"))
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))}
+# A kept connection is checked before a request reuses it: after a PostgreSQL restart the next request reconnects
+# instead of failing on the dead connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web process and an import may write at once on a laptop: wait for the lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {
