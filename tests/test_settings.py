@@ -221,6 +221,6 @@ def test_redis_url_cache_round_trips_through_redis():
     cache.set(key, {"track": "오늘의 노래"}, timeout=30)
     try:
         assert cache.get(key) == {"track": "오늘의 노래"}
-        assert cache.__class__.__name__ == "RedisCache"
+        assert cache.__class__.__name__ == "DegradingRedisCache"  # Redis, a miss instead of an error when it is down
     finally:
         cache.delete(key)
