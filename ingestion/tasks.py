@@ -4,8 +4,10 @@ from __future__ import annotations
 from celery import Task, shared_task
 
 from ingestion.models import CrawlRun
+from ingestion.services.audio_uploads import audio_upload_execute
 from ingestion.services.crawls import crawl_new_releases, crawl_playlists, crawl_run_resume_due, crawl_runs_due
 from ingestion.services.imports import import_run_execute
+from ingestion.services.previews import previews_look_up
 from ingestion.services.snapshots import snapshot_export
 
 
@@ -14,6 +16,21 @@ def run_import_task(import_run_id: int) -> str:
     """Run a queued import. A second delivery finds the run already claimed and changes nothing."""
     run = import_run_execute(run_id=import_run_id)
     return f"import run {run.pk}: {run.status}"
+
+
+@shared_task
+def upload_audio_task(audio_upload_id: int) -> str:
+    """Match and store a queued audio upload's files. A second delivery finds it claimed and changes nothing."""
+    upload = audio_upload_execute(upload_id=audio_upload_id)
+    return f"audio upload {upload.pk}: {upload.status}"
+
+
+@shared_task
+def look_up_previews_task(track_ids: list[int] | None = None, limit: int | None = None) -> dict:
+    """Look up public previews (the admin action: these tracks; else those without real features, at most
+    `limit`). Safe to repeat: tracks that got a link are skipped. Returns the summary's counts."""
+    summary = previews_look_up(track_ids=track_ids, limit=limit)
+    return summary.as_dict()
 
 
 @shared_task(bind=True)

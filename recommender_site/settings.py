@@ -141,6 +141,9 @@ else:
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", "", schemes=("redis", "rediss", "amqp", "memory"))
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, a retrain or rebuild a curator starts in the admin runs on a thread of the web process, so the
+# page answers at once (recommendations.services.queueing); off: it runs inside the request, as other tasks do.
+TASKS_IN_BACKGROUND_WITHOUT_BROKER = env_bool("TASKS_IN_BACKGROUND_WITHOUT_BROKER", True)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
@@ -291,6 +294,34 @@ USE_TZ = True
 # Uploaded files bigger than this are refused by the admin's upload form (bytes).
 IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
 
+# --- Audio: curators' uploads and public 30-second previews (issue 12) ---
+# Each audio file an upload holds (alone or inside a zip) may be this big; bigger ones are rejected, the rest stored.
+AUDIO_UPLOAD_MAX_BYTES = env_int("AUDIO_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
+# Audio files one upload may hold, zips' members counted; the rest of a bigger batch is rejected by name.
+AUDIO_UPLOAD_MAX_FILES = env_int("AUDIO_UPLOAD_MAX_FILES", 1000, minimum=1)
+# Preview lookup is off unless sources are named, in the order they are asked: "deezer", "itunes" or both.
+PREVIEW_SOURCES = env_list("PREVIEW_SOURCES", [])
+_unknown_sources = sorted(set(PREVIEW_SOURCES) - {"deezer", "itunes"})
+if _unknown_sources:
+    raise ImproperlyConfigured(
+        f"PREVIEW_SOURCES names {', '.join(_unknown_sources)}: the known preview sources are deezer and itunes."
+    )
+DEEZER_API_URL = env_url("DEEZER_API_URL", "https://api.deezer.com/", schemes=("http", "https"))
+ITUNES_API_URL = env_url("ITUNES_API_URL", "https://itunes.apple.com/", schemes=("http", "https"))
+ITUNES_COUNTRY = env_str("ITUNES_COUNTRY", "US")  # the store whose catalog iTunes Search looks in
+# A found preview is analysed and discarded; with this on it is also kept as the track's audio file.
+PREVIEW_KEEP_FILES = env_bool("PREVIEW_KEEP_FILES", False)
+# Faults as the Spotify client handles them: a 429 asking to wait longer than this defers the lookup run;
+# 5xx, timeouts and unreadable answers are retried this often with exponential backoff.
+PREVIEW_MAX_RETRY_AFTER = env_int("PREVIEW_MAX_RETRY_AFTER", 30, minimum=0)
+PREVIEW_MAX_RETRIES = env_int("PREVIEW_MAX_RETRIES", 3, minimum=0)
+PREVIEW_BACKOFF_SECONDS = env_int("PREVIEW_BACKOFF_MS", 1000, minimum=0) / 1000
+PREVIEW_TIMEOUT_SECONDS = env_int("PREVIEW_TIMEOUT_SECONDS", 10, minimum=1)
+# A preview bigger than this is not a 30-second preview: refused unread past this many bytes.
+PREVIEW_MAX_BYTES = env_int("PREVIEW_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# A found song whose length differs from the catalog's by more than this many seconds is another recording.
+PREVIEW_MAX_DURATION_DIFFERENCE = env_int("PREVIEW_MAX_DURATION_DIFFERENCE", 10, minimum=0)
+
 # --- Recommenders ---
 # How often (seconds) each process asks the database whether a newer model version is active; 0 = every request.
 RECOMMENDER_RELOAD_CHECK_SECONDS = env_int("RECOMMENDER_RELOAD_CHECK_SECONDS", 30, minimum=0)
@@ -397,6 +428,10 @@ _MEDIA_ORIGINS = (
     if AWS_STORAGE_BUCKET_NAME
     else []
 )
+# Looked-up previews play from their source's CDN (preview_url) unless the site keeps its own copy.
+_PREVIEW_MEDIA_ORIGINS = {"deezer": "https://*.dzcdn.net", "itunes": "https://*.mzstatic.com"}
+if not PREVIEW_KEEP_FILES:
+    _MEDIA_ORIGINS = [*_MEDIA_ORIGINS, *(_PREVIEW_MEDIA_ORIGINS[source] for source in PREVIEW_SOURCES)]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

@@ -25,6 +25,7 @@ from filters.models import TasteProfile
 from ingestion.models import Track, ordered_credits
 from ingestion.spotify.errors import SpotifyError, SpotifyRefused
 from recommendations.artifacts import CONTENT, ArtifactUnavailable, ModelNotTrained, active_model
+from recommendations.engines import reason_parts_json
 from recommendations.models import TodayEntry, TodayList, TrackReaction
 from recommendations.selectors import reacted_track_ids
 from recommendations.services.recommending import RecommendedTrack, recommend_clusters, recommend_content
@@ -139,7 +140,7 @@ def today_compute(*, today_list_id: int) -> str:
                 position=position,
                 track=item.track,
                 score=item.score,
-                reason=item.reason[:500],
+                reason_data=reason_parts_json(item.reason),
                 engine=engine,
             )
             for position, (engine, item) in enumerate(picks, start=1)
