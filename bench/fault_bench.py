@@ -229,6 +229,13 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
+    def restart_ended(self) -> dict[str, int]:
+        """What run_prod does: a worker or beat that stopped by itself is started again. Returns who and how."""
+        ended = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None and name != "web"}
+        for name in ended:
+            self.start(name)
+        return ended
+
     def log_has(self, name: str, text: str) -> bool:
         path = self.logs / f"{name}.log"
         return path.exists() and text in path.read_text(errors="replace")
@@ -503,12 +510,19 @@ def scenario_redis(stack: Stack, redis: PrivateRedis, load: Load, spotify, resul
 
     from celery_app import app
     from filters.models import TasteProfile
-    from ingestion.models import CrawlRun
-    from recommendations.models import TodayList
+    from ingestion.models import CrawlRun, Track
+    from ingestion.services.changes import catalog_changed
+    from recommendations.models import ModelVersion, TodayList
 
-    print("\n(c) Redis restarted under load", flush=True)
+    print("\n(c) Redis restarted under load, while a rebuild runs", flush=True)
     load.start()
     time.sleep(4)
+    # A task in progress when Redis goes away (the case where a Celery worker itself may stop).
+    track = Track.objects.exclude(energy__isnull=True).order_by("pk").first()
+    Track.objects.filter(pk=track.pk).update(energy=round(1 - track.energy, 3))
+    catalog_changed(reason="fault bench: a rebuild running while Redis restarts")
+    building = wait_until(lambda: ModelVersion.objects.filter(status="building").values_list("pk", flat=True).first(),
+                          90, 0.1)  # fmt: skip
     down_at = time.monotonic()
     redis.stop()
     time.sleep(6)
@@ -522,6 +536,19 @@ def scenario_redis(stack: Stack, redis: PrivateRedis, load: Load, spotify, resul
                 f"{len(during)} requests in {up_at - down_at:.1f} s: {dict(counts)}")  # fmt: skip
     results.add("c", "no 500 while Redis was down or after", "500" not in statuses(load.answers),
                 f"all: {dict(statuses(load.answers))}")  # fmt: skip
+    ended = stack.restart_ended()
+
+    def rebuilt() -> bool:
+        close_db()
+        return bool(building) and ModelVersion.objects.get(pk=building).status != "building" and not (
+            ModelVersion.objects.filter(status="building").exists()) and ModelVersion.objects.filter(
+            engine="content", is_active=True, pk__gte=building).exists()
+
+    finished = wait_until(rebuilt, 180, 1)
+    results.add("c", "the rebuild running when Redis went away finishes", bool(finished),
+                f"version id {building} {'then a newer one active' if finished else 'not finished within 180 s'}")
+    results.add("c", "the web server stayed up; workers/beat running or started again", stack.processes["web"].poll()
+                is None, f"started again as run_prod would (exit codes): {ended}" if ended else "none stopped")
     # Tasks enqueued afterwards: a listener's list (enqueued by the web) and a crawl (sent from here).
     user, _ = User.objects.get_or_create(username="fault-after-redis")
     TasteProfile.objects.update_or_create(
@@ -573,6 +600,9 @@ def scenario_postgres(stack: Stack, pg: PrivatePostgres, load: Load, results: Re
     after = load.between(up_at, end)
     first_ok = next((a[0] for a in after if a[2] == 200), None)
     tail = statuses(load.between(end - 4, end))
+    ended = stack.restart_ended()
+    results.add("d", "the web server stayed up; workers/beat running or started again", stack.processes["web"].poll()
+                is None, f"started again as run_prod would (exit codes): {ended}" if ended else "none stopped")
     first = f"first 200 {first_ok - up_at:.1f} s after the restart; " if first_ok else ""
     results.add("d", "200 again after the restart", bool(recovered) and set(tail) == {"200"},
                 f"{first}last 4 s: {dict(tail)}")
