@@ -106,6 +106,9 @@ TEMPLATES = [
 _SQLITE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASE_URL = env_url("DATABASE_URL", _SQLITE_URL, schemes=("sqlite", "postgres", "postgresql", "pgsql"))
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))}
+# A kept connection is checked before a request reuses it: after a PostgreSQL restart the next request reconnects
+# instead of failing on the dead connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web process and an import may write at once on a laptop: wait for the lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -175,7 +178,9 @@ _TASK_KINDS = {
     "ingestion.tasks.crawl_playlists_task": ("crawl", "crawl"),
     "ingestion.tasks.crawl_new_releases_task": ("crawl", "crawl"),
     "ingestion.tasks.resume_deferred_crawls_task": ("crawl", "crawl"),
+    "ingestion.tasks.look_up_previews_task": ("crawl", "crawl"),  # asks outside services, like a crawl
     "ingestion.tasks.run_import_task": ("default", "default"),
+    "ingestion.tasks.upload_audio_task": ("default", "default"),
     "ingestion.tasks.export_snapshot_task": ("default", "default"),
     "ingestion.tasks.upload_audio_task": ("default", "default"),
     # Waits on public preview sources' rate limits like a crawl waits on Spotify's.
@@ -183,6 +188,7 @@ _TASK_KINDS = {
     "recommendations.tasks.train_recommenders_task": ("train", "train"),
     "recommendations.tasks.rebuild_if_dirty_task": ("train", "train"),
     "recommendations.tasks.rebuild_nightly_task": ("train", "train"),
+    "recommendations.tasks.rebuild_now_task": ("train", "train"),
     "recommendations.tasks.retrain_weekly_task": ("train", "train"),
     "recommendations.tasks.compute_today_task": ("listener", "listener"),
     "recommendations.tasks.precompute_today_task": ("listener", "default"),

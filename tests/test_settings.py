@@ -170,9 +170,14 @@ def test_bucket_name_selects_s3_storage(tmp_path):
     assert shown.splitlines() == ["storages.backends.s3.S3Storage", "S3Storage"]
 
 
-def test_redis_url_selects_the_redis_cache(tmp_path):
-    shown = django_prints("print(settings.CACHES['default'])", tmp_path, REDIS_URL="redis://127.0.0.1:6379/1")
-    assert shown == "{'BACKEND': 'django.core.cache.backends.redis.RedisCache', 'LOCATION': 'redis://127.0.0.1:6379/1'}"
+def test_redis_url_selects_the_redis_cache_that_degrades_when_redis_is_down(tmp_path):
+    shown = django_prints(
+        "from django.core.cache import caches; from django.core.cache.backends.redis import RedisCache; "
+        "cache = caches['default']; "
+        "print(settings.CACHES['default']['LOCATION'], isinstance(cache, RedisCache), type(cache).__name__)",
+        tmp_path, REDIS_URL="redis://127.0.0.1:6379/1",
+    )  # fmt: skip
+    assert shown == "redis://127.0.0.1:6379/1 True DegradingRedisCache"
 
 
 def test_without_a_broker_tasks_run_in_process(tmp_path):
@@ -219,7 +224,7 @@ def test_redis_url_cache_round_trips_through_redis():
     cache.set(key, {"track": "오늘의 노래"}, timeout=30)
     try:
         assert cache.get(key) == {"track": "오늘의 노래"}
-        assert cache.__class__.__name__ == "RedisCache"
+        assert cache.__class__.__name__ == "DegradingRedisCache"  # Redis, a miss instead of an error when it is down
     finally:
         cache.delete(key)
 

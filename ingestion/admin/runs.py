@@ -182,8 +182,8 @@ class CrawlRunAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind")
     date_hierarchy = "started"
     show_full_result_count = False
-    fields = ("kind", "status", "parameters", "started", "finished", "deferred_until", "counts_text", "gaps_text",
-              "errors_text")
+    fields = ("kind", "status", "parameters", "started", "finished", "deferred_until", "resume_at", "resumed_by",
+              "counts_text", "gaps_text", "errors_text")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -202,3 +202,16 @@ def test_two_workers_claiming_at_once_resume_one_run_once(fake):
         thread.join(timeout=30)
 
     assert sorted(claims, key=str) == sorted([deferred.pk, None, None, None], key=str)
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_when_a_deferred_run_resumes_and_which_run_resumed_it(fake, admin_client):
+    deferred = deferred_run(fake, due=False)
+    waiting = admin_client.get(f"/admin/ingestion/crawlrun/{deferred.pk}/change/").content.decode()
+    CrawlRun.objects.filter(pk=deferred.pk).update(resume_at=timezone.now())
+    resumed = crawl_run_resume_due(client=recording_client())
+
+    detail = admin_client.get(f"/admin/ingestion/crawlrun/{deferred.pk}/change/").content.decode()
+
+    assert "Resume at" in waiting and f"crawl #{resumed.pk}" not in waiting
+    assert f"playlists crawl #{resumed.pk} (succeeded)" in detail

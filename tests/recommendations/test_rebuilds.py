@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -320,6 +321,39 @@ def test_lease_of_a_crashed_worker_is_taken_once_it_expires(model_storage, catal
 
     assert outcome.status == "rebuilt"
     assert not RebuildLease.objects.get(name=REBUILD_LEASE).is_held()
+
+
+def test_a_rebuild_killed_mid_build_is_finished_by_the_next_check_and_nothing_half_built_is_served(
+    rebuilt_catalog, settings
+):
+    """What bench/fault_bench.py (a) does with a real SIGKILL, on the rows a killed worker leaves behind."""
+    from recommendations.artifacts import forget_loaded_engines
+    from recommendations.services.recommending import recommend_content
+
+    settings.REBUILD_MIN_INTERVAL_SECONDS = 0
+    settings.RECOMMENDER_RELOAD_CHECK_SECONDS = 0
+    TrackFactory(energy=0.9)
+    catalog_changed(reason="a change the killed worker was building")
+    dead = f"{socket.gethostname()}:{2**22 + 1}"  # a pid that cannot exist: the process is gone
+    half_built = ModelVersion.objects.create(engine="content", version=2, data_hash="half", builder=dead)
+    RebuildLease.objects.update_or_create(name=REBUILD_LEASE, defaults={
+        "holder": f"{dead} changes", "token": "y" * 32, "acquired_at": timezone.now(),
+        "expires_at": timezone.now() + dt.timedelta(seconds=60),
+    })  # fmt: skip
+    forget_loaded_engines()
+
+    while_locked = dataset_rebuild_if_dirty()
+    served_meanwhile = recommend_content(mood="bright", k=3).version
+    RebuildLease.objects.filter(name=REBUILD_LEASE).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    after_expiry = dataset_rebuild_if_dirty()
+    served_after = recommend_content(mood="bright", k=3).version
+
+    half_built.refresh_from_db()
+    assert while_locked.status == "locked" and served_meanwhile == 1  # the previous version keeps serving
+    assert after_expiry.status == "rebuilt" and not dataset_state().is_dirty
+    assert half_built.status == "failed" and half_built.error.startswith("abandoned")
+    assert active_versions() == {"content": 3, "clusters": 2} and served_after == 3
+    assert not ModelVersion.objects.filter(status="building").exists()
 
 
 def test_lease_is_held_by_one_claimant_at_a_time():

@@ -4,8 +4,9 @@ One worker takes the listeners' work and the default queue (imports, snapshots),
 (crawls, training), so a rebuild or a crawl waiting out Spotify never keeps a listener's list waiting.
 
 Refuses to start with DEBUG on, without PostgreSQL or without a broker: those are what production means here.
-Migrates and collects static files first (both safe to repeat), then runs the three processes until one of them
-stops or it is told to stop (Ctrl-C or SIGTERM), and then stops the others.
+Migrates and collects static files first (both safe to repeat), then runs the processes, starting a worker or beat
+again when it stops by itself, until the web server stops, a process keeps stopping, or it is told to stop (Ctrl-C
+or SIGTERM), and then stops the others.
 """
 from __future__ import annotations
 
@@ -88,9 +89,16 @@ def worker_commands(*, concurrency: dict[str, int]) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def supervise(commands: dict[str, list[str]], out) -> int:
-    """Run every command; when one ends (or SIGINT/SIGTERM arrives) stop the rest, SIGTERM then SIGKILL."""
+RESTARTS_PER_WINDOW = 5  # a worker or beat restarted more often than this within RESTART_WINDOW_SECONDS: give up
+RESTART_WINDOW_SECONDS = 300
+
+
+def supervise(commands: dict[str, list[str]], out, *, poll_seconds: float = 0.5) -> int:
+    """Run every command. A worker or beat that stops by itself is started again (a Celery worker exits when it
+    loses Redis mid-task; a Redis restart must not take the site down), unless it keeps stopping; when the web
+    server stops, a process restarts too often, or SIGINT/SIGTERM arrives, stop the rest, SIGTERM then SIGKILL."""
     processes = {name: subprocess.Popen(command, cwd=BASE_DIR) for name, command in commands.items()}
+    restarts: dict[str, list[float]] = {name: [] for name in commands}
     stopping = False
 
     def stop(signum, frame) -> None:
@@ -101,10 +109,10 @@ def supervise(commands: dict[str, list[str]], out) -> int:
     try:
         while not stopping:
             ended = {name: p.returncode for name, p in processes.items() if p.poll() is not None}
-            if ended:
+            if ended and not _restart(ended, processes, commands, restarts, out):
                 out.write(f"stopped by itself: {ended}; stopping the others")
                 break
-            time.sleep(0.5)
+            time.sleep(poll_seconds)
     finally:
         for process in processes.values():
             if process.poll() is None:
@@ -122,3 +130,16 @@ def supervise(commands: dict[str, list[str]], out) -> int:
     if failed and not stopping:
         raise CommandError(f"{', '.join(failed)} stopped with an error; see the log above")
     return 0
+
+
+def _restart(ended: dict[str, int], processes: dict, commands: dict, restarts: dict, out) -> bool:
+    """Start the ended workers/beat again; False if the web server ended or one restarts too often."""
+    now = time.monotonic()
+    for name, code in ended.items():
+        recent = [t for t in restarts[name] if now - t < RESTART_WINDOW_SECONDS]
+        if name == "web" or len(recent) >= RESTARTS_PER_WINDOW:
+            return False
+        restarts[name] = [*recent, now]
+        out.write(f"{name} stopped by itself (exit {code}); starting it again")
+        processes[name] = subprocess.Popen(commands[name], cwd=BASE_DIR)
+    return True
