@@ -4,15 +4,19 @@ from __future__ import annotations
 import logging
 import mimetypes
 
-from allauth.socialaccount.models import SocialAccount
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -27,14 +31,19 @@ from recommendations.selectors import catalog_overview
 from recommendations.services.today import (
     RerollLimitReached,
     SpotifySaveError,
+    TodayPage,
     reaction_set,
     today_items,
     today_latest,
+    today_page,
     today_request,
     today_save_to_spotify,
 )
 
 logger = logging.getLogger(__name__)
+
+TODAY_CARDS_CACHE_SECONDS = 6 * 3600  # a kept rendering outlives its version only as dead weight in the cache
+_CSRF_PLACEHOLDER = "csrf-token-placeholder-0f3c"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -95,21 +104,37 @@ def today_status(request: HttpRequest) -> JsonResponse:
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
     """Today's songs: the day's latest list, without what the listener disliked; playback and reactions."""
-    if not _has_taste(request.user):
+    page = today_page(user=request.user)
+    if not page.taste_done:
         return redirect("filters:wizard")
-    today_list = today_latest(user=request.user)
-    if today_list is None or today_list.status != TodayList.Status.READY:
+    if page.today_list is None or page.today_list.status != TodayList.Status.READY:
         return redirect("recommendations:today-loading")
-    items = today_items(today_list=today_list, user=request.user)
+    player = player_context(request.user, has_spotify=page.has_spotify)
     context = {
-        "today_list": today_list,
-        "items": items,
+        "today_list": page.today_list,
+        "cards": _today_cards(request, page, player_sdk=player["player_sdk"]),
         "removed": _removed_track(request),
-        **player_context(request.user),
-        **_spotify_context(request.user),
+        **player,
+        **_spotify_context(has_spotify=page.has_spotify),
         "saved_playlist_url": _saved_playlist_url(request),
     }
     return render(request, "recommendations/today.html", context)
+
+
+def _today_cards(request: HttpRequest, page: TodayPage, *, player_sdk: bool) -> str:
+    """The list's song cards, rendered once per list version, language and player and then kept in the cache.
+
+    `page.cards_version` changes with every reaction, a new list and a catalog change, so a kept copy is never out
+    of date. The forms' CSRF token is per listener and rotates at login: it is put in after the cache.
+    """
+    key = f"today-cards:{page.cards_version}:{get_language()}:{int(player_sdk)}"
+    cards = cache.get(key)
+    if cards is None:
+        items = today_items(today_list=page.today_list, user=request.user)
+        context = {"items": items, "player_sdk": player_sdk, "csrf_token": _CSRF_PLACEHOLDER}
+        cards = render_to_string("recommendations/_today_cards.html", context)
+        cache.set(key, cards, TODAY_CARDS_CACHE_SECONDS)
+    return mark_safe(cards.replace(_CSRF_PLACEHOLDER, get_token(request)))  # escaped when rendered
 
 
 def _saved_playlist_url(request: HttpRequest) -> str:
@@ -130,10 +155,10 @@ def _removed_track(request: HttpRequest) -> Track | None:
     return reaction.track if reaction else None
 
 
-def _spotify_context(user: AbstractBaseUser) -> dict:
+def _spotify_context(*, has_spotify: bool) -> dict:
     """Whether Spotify-only actions can work for this listener (connected) or could after connecting (on)."""
     on = spotify_login_enabled()
-    return {"spotify_on": on, "spotify_connected": on and SocialAccount.objects.filter(user=user).exists()}
+    return {"spotify_on": on, "spotify_connected": on and has_spotify}
 
 
 @never_cache

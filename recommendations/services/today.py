@@ -12,17 +12,18 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from accounts.services import spotify_client_for_user, spotify_error_message
 from filters.models import TasteProfile
-from ingestion.models import Track, ordered_credits
+from ingestion.models import CatalogState, Track, ordered_credits
 from ingestion.spotify.errors import SpotifyError, SpotifyRefused
 from recommendations.artifacts import CONTENT, ArtifactUnavailable, ModelNotTrained, active_model
 from recommendations.models import TodayEntry, TodayList, TrackReaction
@@ -207,6 +208,47 @@ def today_latest(*, user: AbstractBaseUser, day: dt.date | None = None) -> Today
     """The listener's most recent list of the day (highest reroll), or None."""
     day = day or timezone.localdate()
     return TodayList.objects.filter(user=user, day=day).order_by("-reroll").first()
+
+
+@dataclass(frozen=True)
+class TodayPage:
+    """What today's page needs before it shows any song: the latest list, whether the taste is done, whether the
+    listener has a Spotify login, and `cards_version`, which changes whenever the list's cards could look different
+    (another list, a reaction anywhere, a catalog change such as a hidden track), so rendered cards can be kept."""
+
+    today_list: TodayList | None
+    taste_done: bool
+    has_spotify: bool
+    cards_version: str
+
+
+def today_page(*, user: AbstractBaseUser, day: dt.date | None = None) -> TodayPage:
+    """The listener's latest list of the day with what its page depends on, in one query (two without a list)."""
+    day = day or timezone.localdate()
+    reactions = TrackReaction.objects.filter(user=OuterRef("user")).order_by().values("user")
+    latest = (
+        TodayList.objects.filter(user=user, day=day)
+        .order_by("-reroll")
+        .annotate(
+            taste_done=Exists(TasteProfile.objects.filter(user=OuterRef("user"), completed_at__isnull=False)),
+            has_spotify=Exists(SocialAccount.objects.filter(user=OuterRef("user"))),
+            reactions_count=Subquery(reactions.annotate(count=Count("pk")).values("count")),
+            reactions_changed=Subquery(reactions.annotate(last=Max("created")).values("last")),
+            catalog_changes=Subquery(
+                CatalogState.objects.filter(pk=CatalogState.SINGLETON_PK).values("change_count")
+            ),
+        )
+        .first()
+    )
+    if latest is None:
+        taste_done = TasteProfile.objects.filter(user=user, completed_at__isnull=False).exists()
+        return TodayPage(today_list=None, taste_done=taste_done, has_spotify=False, cards_version="")
+    changed = latest.reactions_changed.timestamp() if latest.reactions_changed else 0
+    finished = latest.finished.timestamp() if latest.finished else 0
+    version = f"{latest.pk}.{finished}.{latest.reactions_count or 0}.{changed}.{latest.catalog_changes or 0}"
+    return TodayPage(
+        today_list=latest, taste_done=latest.taste_done, has_spotify=latest.has_spotify, cards_version=version
+    )
 
 
 def today_items(*, today_list: TodayList, user: AbstractBaseUser) -> list[TodayItem]:
