@@ -172,3 +172,22 @@ def test_a_page_from_kept_cards_costs_two_or_three_queries(client, ready, django
         response = client.get("/today/")
 
     assert response.status_code == 200 and len(titles(response.content.decode())) == 20
+
+
+def test_a_message_shows_once_and_never_sticks_to_the_kept_page(client, ready):
+    client.get("/today/")
+    track = first_track(ready)
+
+    with_message = client.post(f"/tracks/{track.pk}/react/", {"kind": "like"}, follow=True).content.decode()
+    after = client.get("/today/").content.decode()
+
+    assert f"Liked “{track.name}”" in with_message
+    assert f"Liked “{track.name}”" not in after and after.count('class="react like" aria-pressed="true"') == 1
+
+
+def test_the_kept_page_follows_the_listeners_name(client, listener, ready):
+    client.get("/today/")
+
+    User.objects.filter(pk=listener.pk).update(first_name="Minji")
+
+    assert ">Minji</a>" in client.get("/today/").content.decode()
