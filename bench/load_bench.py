@@ -17,7 +17,8 @@ each bounded by its deadline (every request also has a 10 s timeout):
    15%, reactions 10%;
 4. each kind alone, closed loop for `--endpoint-seconds`, with the web processes' RSS before and after it.
 Prints requests/s, p50/p99 and errors per kind, the web processes' total RSS (master and workers) before and after
-each phase, the machine's load average, and the load generator's own CPU time.
+each phase, the machine's load average, the web processes' CPU time per request (a measure that other work on a
+shared machine changes far less than requests/s), and the load generator's own CPU time.
 
 The load generator is one asyncio process speaking HTTP/1.1 over raw keep-alive sockets (one connection per
 listener, reopened when the server closes it), not an HTTP library: at a few hundred requests/s an httpx client
@@ -90,13 +91,30 @@ def make_listeners(count: int) -> list[dict]:
     return listeners
 
 
-def web_rss_mb(master_pid: int) -> float:
+def web_pids(master_pid: int) -> list[int]:
     pids = [master_pid]
     try:
         for task in Path(f"/proc/{master_pid}/task").iterdir():
             pids += [int(pid) for pid in (task / "children").read_text().split()]
     except FileNotFoundError:
-        return 0.0
+        return []
+    return pids
+
+
+def web_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU time of gunicorn's master and workers so far (PostgreSQL's and Redis's are not in it)."""
+    ticks = 0
+    for pid in web_pids(master_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def web_rss_mb(master_pid: int) -> float:
+    pids = web_pids(master_pid)
     total_kb = 0
     for pid in pids:
         try:
@@ -214,6 +232,28 @@ async def listener_loop(port: int, listener: dict, kinds: list[str], deadline: f
         connection.close()
 
 
+async def warm_up(port: int, listeners: list[dict], seconds: float = 180) -> int:
+    """Every listener asks for each kind once (bounded by `seconds`): the models are loaded in each worker and
+    each listener's rendered page is in the cache, as on a site that has been up for a while."""
+    async def one(listener: dict, rng: random.Random) -> int:
+        connection, answered = Connection(port), 0
+        try:
+            for kind in ("today", "api", "situation", "search"):
+                try:
+                    await asyncio.wait_for(connection.request(*build_request(kind, listener, rng, port)), seconds)
+                    answered += 1
+                except Exception:
+                    connection.close()
+        finally:
+            connection.close()
+        return answered
+
+    done = await asyncio.wait_for(
+        asyncio.gather(*(one(listener, random.Random(n)) for n, listener in enumerate(listeners))), seconds
+    )
+    return sum(done)
+
+
 async def run_phase(port: int, listeners: list[dict], kinds: list[str], seconds: float,
                     rate: float | None = None) -> tuple[dict, float]:
     results: dict[str, list] = defaultdict(list)
@@ -227,8 +267,10 @@ async def run_phase(port: int, listeners: list[dict], kinds: list[str], seconds:
     return results, time.monotonic() - started
 
 
-def report(title: str, results: dict, elapsed: float) -> None:
-    print(f"\n{title} ({elapsed:.1f} s; load average {_load()})")
+def report(title: str, results: dict, elapsed: float, web_cpu: float) -> None:
+    requests = sum(len(rows) for rows in results.values())
+    print(f"\n{title} ({elapsed:.1f} s; load average {_load()}; web CPU {1000 * web_cpu / max(requests, 1):.1f} ms "
+          f"per request, {100 * web_cpu / elapsed:.0f}% of one core)")
     print(f"{'kind':<10} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  statuses")
     everything = []
     for kind, rows in sorted(results.items()):
@@ -274,8 +316,10 @@ def main() -> int:
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env)
     try:
         time.sleep(6)
-        warm, _ = asyncio.run(run_phase(args.port, listeners, ["today", "api", "situation", "search"], 5))
-        print(f"warm-up: {sum(len(rows) for rows in warm.values())} requests; workers loaded the models")
+        started = time.monotonic()
+        warmed = asyncio.run(warm_up(args.port, listeners))
+        print(f"warm-up: {warmed} requests in {time.monotonic() - started:.1f} s (every listener asked for each kind "
+              "once; every worker loaded the models and each listener's page was rendered once)")
         cpu_before, rss_first = _cpu_seconds(), web_rss_mb(server.pid)
         phases = [
             (f"Phase 1: {args.listeners} listeners, today's songs only, closed loop", ["today"], args.today_seconds,
@@ -289,10 +333,10 @@ def main() -> int:
             phases += [(f"Phase 4: {kind} alone, closed loop", [kind], args.endpoint_seconds, None) for kind, _ in MIX]
         total = 0.0
         for title, kinds, seconds, rate in phases:
-            rss_before = web_rss_mb(server.pid)
+            rss_before, web_cpu = web_rss_mb(server.pid), web_cpu_seconds(server.pid)
             results, elapsed = asyncio.run(run_phase(args.port, listeners, kinds, seconds, rate))
             total += elapsed
-            report(title, results, elapsed)
+            report(title, results, elapsed, web_cpu_seconds(server.pid) - web_cpu)
             rss_after = web_rss_mb(server.pid)
             print(f"web RSS {rss_before:.0f} MB before, {rss_after:.0f} MB after ({rss_after - rss_before:+.0f} MB)")
         rss_last = web_rss_mb(server.pid)
