@@ -159,15 +159,6 @@ def test_postgres_connections_are_kept_and_checked_before_reuse(tmp_path):
     ) == "(0, False)"
 
 
-def test_sessions_live_in_the_cache_only_when_it_is_shared(tmp_path):
-    show = "print(settings.SESSION_ENGINE)"
-
-    assert django_prints(show, tmp_path) == "django.contrib.sessions.backends.db"
-    assert django_prints(show, tmp_path, REDIS_URL="redis://127.0.0.1:6379/1") == (
-        "django.contrib.sessions.backends.cached_db"
-    )
-
-
 def test_bad_debug_value_fails_naming_the_variable(tmp_path):
     result = run_django("import django; django.setup()", tmp_path, DJANGO_DEBUG="maybe")
 

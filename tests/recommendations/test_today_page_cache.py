@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -162,13 +161,11 @@ def test_another_listener_never_gets_my_kept_cards(client, listener, ready, djan
     assert theirs[0] == first_track(TodayList.objects.get(user=other)).name
 
 
-def test_a_page_from_kept_cards_costs_two_or_three_queries(client, ready, django_assert_num_queries):
+def test_a_page_from_kept_cards_costs_three_queries(client, ready, django_assert_num_queries):
     client.get("/today/")
-    # The session (not with sessions in the cache), the user, and one query for the list and what its cards
-    # depend on; the cards themselves come from the cache.
-    cached_sessions = django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
 
-    with django_assert_num_queries(2 if cached_sessions else 3):
+    # The session, the user, and one query for the list and what its cards depend on; the page is in the cache.
+    with django_assert_num_queries(3):
         response = client.get("/today/")
 
     assert response.status_code == 200 and len(titles(response.content.decode())) == 20
