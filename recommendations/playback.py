@@ -112,13 +112,15 @@ def listener_can_use_sdk(user) -> bool:
         return False
 
 
-def player_context(user) -> dict:
-    """What a page that lists songs passes to its templates for the one player (see _player.html)."""
+def player_context(user, *, has_spotify: bool = True) -> dict:
+    """What a page that lists songs passes to its templates for the one player (see _player.html).
+
+    `has_spotify=False` when the caller already knows the listener has no Spotify login: no SDK, nothing asked."""
     from django.conf import settings
 
     from accounts.spotify_login import spotify_url
 
     return {
-        "player_sdk": listener_can_use_sdk(user),
+        "player_sdk": has_spotify and listener_can_use_sdk(user),
         "spotify_api_url": spotify_url(settings.SPOTIFY_API_URL, ""),  # ends with "/": the player appends paths
     }

@@ -1,18 +1,26 @@
 """The home page and the listener's daily flow: loading screen, today's songs, likes, rerolls and playback."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import mimetypes
+from pathlib import Path
 
-from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -27,14 +35,19 @@ from recommendations.selectors import catalog_overview
 from recommendations.services.today import (
     RerollLimitReached,
     SpotifySaveError,
+    TodayPage,
     reaction_set,
     today_items,
     today_latest,
+    today_page,
     today_request,
     today_save_to_spotify,
 )
 
 logger = logging.getLogger(__name__)
+
+TODAY_CARDS_CACHE_SECONDS = 6 * 3600  # a kept rendering outlives its version only as dead weight in the cache
+_CSRF_PLACEHOLDER = "csrf-token-placeholder-0f3c"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -94,22 +107,73 @@ def today_status(request: HttpRequest) -> JsonResponse:
 @never_cache
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
-    """Today's songs: the day's latest list, without what the listener disliked; playback and reactions."""
-    if not _has_taste(request.user):
+    """Today's songs: the day's latest list, without what the listener disliked; playback and reactions.
+
+    A plain view of the page (no message, no undo line, no query string) is kept whole in the cache; otherwise
+    the page is rendered around the kept song cards. See `_today_cards` for what keeps either copy up to date.
+    """
+    page = today_page(user=request.user)
+    if not page.taste_done:
         return redirect("filters:wizard")
-    today_list = today_latest(user=request.user)
-    if today_list is None or today_list.status != TodayList.Status.READY:
+    if page.today_list is None or page.today_list.status != TodayList.Status.READY:
         return redirect("recommendations:today-loading")
-    items = today_items(today_list=today_list, user=request.user)
     context = {
-        "today_list": today_list,
-        "items": items,
-        "removed": _removed_track(request),
-        **player_context(request.user),
-        **_spotify_context(request.user),
-        "saved_playlist_url": _saved_playlist_url(request),
+        "today_list": page.today_list,
+        **player_context(request.user, has_spotify=page.has_spotify),
+        **_spotify_context(has_spotify=page.has_spotify),
     }
-    return render(request, "recommendations/today.html", context)
+    if request.GET or "today_playlist_url" in request.session or len(messages.get_messages(request)):
+        context |= {"removed": _removed_track(request), "saved_playlist_url": _saved_playlist_url(request)}
+        return HttpResponse(_today_html(request, page, context))
+    key = "today-page:" + _key_digest(page.cards_version, context, request.user)
+    html = cache.get(key)
+    if html is None:
+        html = _today_html(request, page, context | {"csrf_token": _CSRF_PLACEHOLDER})
+        cache.set(key, html, TODAY_CARDS_CACHE_SECONDS)
+    return HttpResponse(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
+
+
+def _today_html(request: HttpRequest, page: TodayPage, context: dict) -> str:
+    cards = _today_cards(request, page, player_sdk=context["player_sdk"])
+    if context.get("csrf_token") != _CSRF_PLACEHOLDER:
+        cards = cards.replace(_CSRF_PLACEHOLDER, get_token(request))
+    return render_to_string("recommendations/today.html", context | {"cards": mark_safe(cards)}, request)
+
+
+def _today_cards(request: HttpRequest, page: TodayPage, *, player_sdk: bool) -> str:
+    """The list's song cards, rendered once per list version, language and player and then kept in the cache,
+    with a placeholder where each form's CSRF token goes (it is per listener and rotates at login).
+
+    `page.cards_version` changes with every reaction, a new list and a catalog change (a hidden song), and
+    `_render_version` with every deploy of templates or translations, so a kept copy is never out of date.
+    """
+    key = "today-cards:" + _key_digest(page.cards_version, {"player_sdk": player_sdk})
+    cards = cache.get(key)
+    if cards is None:
+        items = today_items(today_list=page.today_list, user=request.user)
+        context = {"items": items, "player_sdk": player_sdk, "csrf_token": _CSRF_PLACEHOLDER}
+        cards = render_to_string("recommendations/_today_cards.html", context)
+        cache.set(key, cards, TODAY_CARDS_CACHE_SECONDS)
+    return cards
+
+
+def _key_digest(version: str, context: dict, user: AbstractBaseUser | None = None) -> str:
+    """A short cache key for a rendering: the data's version, the language, the deploy and what else it shows."""
+    shown = [version, get_language(), _render_version()]
+    shown += [f"{name}={value}" for name, value in sorted(context.items()) if name != "today_list"]
+    if user is not None:  # the header: the listener's name and, for staff, the admin link
+        shown += [user.get_username(), user.first_name, str(user.is_staff)]
+    return hashlib.sha256("\x1f".join(shown).encode()).hexdigest()[:40]
+
+
+@functools.cache
+def _render_version() -> str:
+    """Changes when a deploy brings other templates, translations or static files (their sizes and times)."""
+    roots = [settings.BASE_DIR / "templates", settings.BASE_DIR / "locale"]
+    files = [path for root in roots for path in sorted(root.rglob("*")) if path.is_file()]
+    files += [path for path in [Path(settings.STATIC_ROOT or ".") / "staticfiles.json"] if path.is_file()]
+    stamps = "\n".join(f"{path}:{path.stat().st_size}:{path.stat().st_mtime_ns}" for path in files)
+    return hashlib.sha256(stamps.encode()).hexdigest()[:12]
 
 
 def _saved_playlist_url(request: HttpRequest) -> str:
@@ -130,10 +194,10 @@ def _removed_track(request: HttpRequest) -> Track | None:
     return reaction.track if reaction else None
 
 
-def _spotify_context(user: AbstractBaseUser) -> dict:
+def _spotify_context(*, has_spotify: bool) -> dict:
     """Whether Spotify-only actions can work for this listener (connected) or could after connecting (on)."""
     on = spotify_login_enabled()
-    return {"spotify_on": on, "spotify_connected": on and SocialAccount.objects.filter(user=user).exists()}
+    return {"spotify_on": on, "spotify_connected": on and has_spotify}
 
 
 @never_cache

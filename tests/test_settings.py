@@ -152,6 +152,16 @@ def test_postgres_database_url_selects_postgresql(tmp_path):
     assert shown == "('django.db.backends.postgresql', 'todaysong')"
 
 
+def test_postgres_connections_are_kept_and_checked_before_reuse(tmp_path):
+    show = "d = settings.DATABASES['default']; print((d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']))"
+    url = "postgres://app@db.internal:5432/todaysong"
+
+    assert django_prints(show, tmp_path, DATABASE_URL=url) == "(60, True)"
+    assert django_prints(
+        show, tmp_path, DATABASE_URL=url, DATABASE_CONN_MAX_AGE="0", DATABASE_CONN_HEALTH_CHECKS="false"
+    ) == "(0, False)"
+
+
 def test_bad_debug_value_fails_naming_the_variable(tmp_path):
     result = run_django("import django; django.setup()", tmp_path, DJANGO_DEBUG="maybe")
 

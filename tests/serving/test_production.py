@@ -85,6 +85,50 @@ print(json.dumps({"url": url, "status": plain.status_code, "cache": plain["Cache
     assert served["encoding"] == "br" and served["missing"] == 404
 
 
+def test_with_the_readme_production_variables_health_is_200_and_thirty_wrong_passwords_meet_a_429(
+    tmp_path, collected_static
+):
+    """The issue's "done when", in one production process: DEBUG off, the README's host, proxy and https settings
+    (only the database, cache and broker are local: SQLite, per-process memory, in-process tasks)."""
+    (tmp_path / "media").mkdir()  # local media storage; a deployment with S3 has the bucket instead
+    variables = readme_production_variables() | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_STATIC_ROOT": str(collected_static),
+        "REDIS_URL": "",
+        "CELERY_BROKER_URL": "",
+    }
+    code = """
+import django, json; django.setup()
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.templatetags.static import static
+from django.test import Client
+call_command("migrate", verbosity=0)
+User.objects.create_user("listener", password="the-right-password")
+host = settings.ALLOWED_HOSTS[0]
+proxy = {"HTTP_HOST": host, "HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+client = Client(**proxy)
+health = client.get("/health/")
+css = client.get(static("css/site.css"))
+logins = [client.post("/accounts/login/", {"login": "listener", "password": f"wrong-{n}"}) for n in range(30)]
+print(json.dumps({"debug": settings.DEBUG, "host": host, "health": health.status_code,
+                  "health_status": health.json()["status"], "css": css.status_code, "css_url": static("css/site.css"),
+                  "logins": [response.status_code for response in logins],
+                  "retry_after": logins[-1].get("Retry-After")}))
+"""
+    result = run_django(code, tmp_path, **variables)
+
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["debug"] is False and outcome["host"] == "songs.example.com"
+    assert outcome["health"] == 200 and outcome["health_status"] == "ok"
+    assert outcome["css"] == 200 and re.fullmatch(r"/static/css/site\.[0-9a-f]{12}\.css", outcome["css_url"])
+    assert 429 in outcome["logins"] and outcome["logins"][-1] == 429
+    assert set(outcome["logins"][: outcome["logins"].index(429)]) == {200}  # wrong passwords until the limit
+    assert int(outcome["retry_after"]) > 0
+
+
 def production_headers(tmp_path: Path, static_root: Path, **extra: str) -> dict:
     variables = readme_production_variables() | {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
