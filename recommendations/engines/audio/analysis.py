@@ -18,6 +18,8 @@ from recommendations.engines.audio.decoding import ANALYSIS_RATE, DecodedAudio, 
 from recommendations.engines.audio.rhythm import Rhythm, rhythm_from_envelope
 from recommendations.engines.audio.tonal import Tonality, tonality_from_chroma
 
+# Stored analyses made by another version of this code are made again (recommendations.models.TrackAudioAnalysis).
+ANALYSIS_VERSION = 1
 N_FFT, HOP = 2048, 256  # 93 ms windows every 11.6 ms
 N_MELS = 64
 KICK_HZ = 200.0  # mel bands below this make the kick envelope that tells bars apart
