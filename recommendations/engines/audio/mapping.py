@@ -52,6 +52,7 @@ class AudioFeatureModel:
     regressors: dict[str, RidgeRegressor | BoostedTrees | float] = field(default_factory=dict)
     training_tracks: int = 0
     measured_agreement: dict[str, dict[str, float]] = field(default_factory=dict)
+    min_tracks: int = MIN_TRAINING_TRACKS
 
     @property
     def learned(self) -> bool:
@@ -70,7 +71,7 @@ class AudioFeatureModel:
         """
         descriptors = np.asarray(descriptors, dtype=np.float64)
         targets = np.asarray(targets, dtype=np.float64).reshape(len(descriptors), len(LEARNED_FEATURES))
-        model = cls(tuple(descriptor_names), training_tracks=len(descriptors))
+        model = cls(tuple(descriptor_names), training_tracks=len(descriptors), min_tracks=min_tracks)
         if measured is not None and truth is not None:
             model.measured_agreement = measured_agreement(np.asarray(measured, float), np.asarray(truth, float))
         if len(descriptors) < min_tracks:
@@ -110,7 +111,7 @@ class AudioFeatureModel:
         return {
             "learned": self.learned,
             "training_tracks": self.training_tracks,
-            "min_training_tracks": MIN_TRAINING_TRACKS,
+            "min_training_tracks": self.min_tracks,
             "learned_features": {name: _fit_metrics(fit) for name, fit in self.fits.items()},
             "measured_agreement": self.measured_agreement,
         }
@@ -123,6 +124,7 @@ class AudioFeatureModel:
         params = {
             "descriptor_names": list(self.descriptor_names),
             "training_tracks": self.training_tracks,
+            "min_tracks": self.min_tracks,
             "fits": {name: _fit_metrics(fit) for name, fit in self.fits.items()},
             "means": {name: value for name, value in self.regressors.items() if isinstance(value, float)},
             "measured_agreement": self.measured_agreement,
@@ -144,7 +146,7 @@ class AudioFeatureModel:
             else:
                 regressors[name] = float(params["means"][name])
         return cls(tuple(params["descriptor_names"]), fits, regressors, params["training_tracks"],
-                   params["measured_agreement"])  # fmt: skip
+                   params["measured_agreement"], params["min_tracks"])  # fmt: skip
 
 
 def _fit_metrics(fit: FeatureFit) -> dict[str, Any]:
