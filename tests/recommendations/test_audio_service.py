@@ -159,3 +159,22 @@ def test_a_broken_file_is_recorded_and_not_tried_again(model_storage):
     assert track_audio_analyse(track_id=track.pk) == "failed"
     assert "not audio that can be read" in TrackAudioAnalysis.objects.get(track=track).error
     assert tracks_audio_analyse().tracks == 0
+
+
+def test_the_admin_shows_each_features_cross_validated_error_as_a_table(admin_client, learned):
+    version, _ = learned
+    page = admin_client.get(f"/admin/recommendations/modelversion/{version.pk}/change/").content.decode()
+    assert "Learned from 10 tracks." in page
+    assert "<th>CV error (MAE)</th>" in page and "<td>energy</td>" in page
+    assert f"<td>{version.metrics['learned_features']['energy']['cv_mae']:.3f}</td>" in page
+    assert "Measured directly, against the tracks&#x27; real values:" in page and "within 2 BPM" in page
+    listing = admin_client.get("/admin/recommendations/modelversion/").content.decode()
+    assert "learned from 10 tracks" in listing
+
+
+def test_the_admin_says_when_too_few_tracks_taught_the_audio_model(admin_client, model_storage):
+    _real_tracks(5)
+    version = recommender_train(engine="audio")
+    page = admin_client.get(f"/admin/recommendations/modelversion/{version.pk}/change/").content.decode()
+    assert "Too few tracks (5 of 40): measured features only." in page
+    assert "<th>CV error (MAE)</th>" not in page
