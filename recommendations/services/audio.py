@@ -388,3 +388,18 @@ def _read_or_error(source: AudioSource) -> bytes | str:
     except AudioError as error:
         return str(error)
     return data if data is not None else "No preview was found for this track."
+
+
+def track_analysis_store(*, track_id: int, analysis: AudioAnalysis, audio_name: str) -> str:
+    """Store the features of an analysis made elsewhere (`manage.py analyse_audio --track`) on a track, under the
+    same rules as every analysis (real features kept); returns the outcome. The file's length becomes the track's
+    duration only when that is unknown. Safe to re-run."""
+    model, version = audio_model_active()
+    features = audio_features_estimate(analysis, model)
+    outcome = track_features_store(track_id=track_id, features=features, duration_ms=analysis.duration_ms,
+                                   reason="audio analysis (analyse_audio)")  # fmt: skip
+    measured = {**analysis.measured_features(), "duration_ms": analysis.duration_ms}
+    source = AudioSource("command", audio_name, lambda: None)
+    _record(Track(pk=track_id), source, outcome=outcome, measured=measured, descriptors=analysis.descriptors,
+            version=version)  # fmt: skip
+    return outcome

@@ -178,3 +178,22 @@ def test_the_admin_says_when_too_few_tracks_taught_the_audio_model(admin_client,
     page = admin_client.get(f"/admin/recommendations/modelversion/{version.pk}/change/").content.decode()
     assert "Too few tracks (5 of 40): measured features only." in page
     assert "<th>CV error (MAE)</th>" not in page
+
+
+def test_analyse_audio_command_stores_learned_features_on_a_track(learned, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    track = TrackFactory(danceability=None, energy=None, valence=None, tempo=None, acousticness=None,
+                         features_source=Track.FeatureSource.MISSING)  # fmt: skip
+    path = tmp_path / "song.ogg"
+    features = {"tempo": 100.0, "key": 2, "mode": 1, "time_signature": 4, "energy": 0.5, "danceability": 0.5,
+                "acousticness": 0.5, "valence": 0.5, "loudness": -10.0}
+    path.write_bytes(preview_file(PreviewSound.from_features(features), seed="upload", seconds=SECONDS))
+    out = StringIO()
+    call_command("analyse_audio", str(path), "--track", str(track.pk), stdout=out)
+    assert "now measured from this audio ('analysed')" in out.getvalue()
+    assert f"learned features by audio v{learned[0].version}" in out.getvalue()
+    track.refresh_from_db()
+    assert track.features_source == Track.FeatureSource.ANALYSED and track.energy is not None
