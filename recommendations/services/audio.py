@@ -16,6 +16,7 @@ model version re-estimates from the stored descriptors.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from ingestion.models import FEATURE_FIELDS, Track
+from ingestion.previews.errors import PreviewDeferred
 from ingestion.services.changes import catalog_changed
 from recommendations.artifacts import ModelNotTrained, active_model
 from recommendations.engines.audio.analysis import ANALYSIS_VERSION, AudioAnalysis, analyse_audio
@@ -61,15 +63,20 @@ def track_audio_source(track: Track) -> AudioSource | None:
     if track.audio_file:
         name = track.audio_file.name
         return AudioSource("file", name, lambda: _read_storage(name))
-    if getattr(settings, "PREVIEW_SOURCES", None):
-        from ingestion.services import previews  # the preview lookup; its module exists wherever its settings do
-
-        return AudioSource("preview", track.preview_url or f"lookup:{track.pk}",
-                           lambda: previews.preview_fetch(track=track))  # fmt: skip
+    if settings.PREVIEW_SOURCES:  # preview lookup is on: a fresh link from the sources (theirs expire)
+        return AudioSource("preview", track.preview_url or f"lookup:{track.pk}", lambda: _looked_up(track))
     if track.preview_url:
         url = track.preview_url
         return AudioSource("preview", url, lambda: _download(url))
     return None
+
+
+def _looked_up(track: Track) -> bytes | None:
+    """The preview the configured sources have for `track`; None when none has it. Raises PreviewDeferred."""
+    from ingestion.services.previews import fetch_preview
+
+    audio = fetch_preview(track)
+    return audio.data if audio is not None else None
 
 
 def _read_storage(name: str) -> bytes:
@@ -178,6 +185,9 @@ def track_audio_analyse(*, track_id: int, force: bool = False) -> str:
         if data is None:
             return "no audio"
         analysis = analyse_audio(data)
+    except PreviewDeferred as error:  # a source rate-limits for long: nothing recorded, the next run asks again
+        logger.info("track %s: preview lookup deferred: %s", track.pk, error)
+        return "deferred"
     except AudioError as error:
         _record(track, source, outcome=TrackAudioAnalysis.Outcome.FAILED, error=str(error))
         logger.info("track %s: audio not analysed: %s", track.pk, error)
@@ -212,11 +222,22 @@ def _record(track: Track, source: AudioSource, *, outcome: str, measured: dict |
 
 
 def _keep_preview(track: Track, data: bytes) -> None:
-    """Keep a looked-up preview as the track's audio file when PREVIEW_KEEP_FILES says so (else it is dropped)."""
-    if not getattr(settings, "PREVIEW_KEEP_FILES", False) or track.audio_file:
+    """Keep a preview as the track's audio file when PREVIEW_KEEP_FILES says so (else it is dropped), named by its
+    content as the preview lookup names the files it keeps; never over a track's own audio file."""
+    if not settings.PREVIEW_KEEP_FILES or track.audio_file:
         return
-    name = default_storage.save(f"{KEPT_PREVIEW_DIR}/{track.pk}.audio", ContentFile(data))
+    name = f"{KEPT_PREVIEW_DIR}/{hashlib.sha256(data).hexdigest()[:32]}.{_extension(data)}"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(data))
     Track.objects.filter(pk=track.pk, audio_file="").update(audio_file=name)
+
+
+def _extension(data: bytes) -> str:
+    """The file name extension the audio's first bytes call for."""
+    for magic, extension in ((b"OggS", "ogg"), (b"fLaC", "flac"), (b"RIFF", "wav"), (b"FORM", "aiff")):
+        if data.startswith(magic):
+            return extension
+    return "mp3"
 
 
 # --- the tracks that need it ---
@@ -239,7 +260,7 @@ def tracks_needing_analysis(*, limit: int | None = None) -> list[int]:
     whose analysis is missing, made by an older analyser, or not yet estimated by the active audio model.
     Newest releases first."""
     tracks = Track.objects.exclude(features_source__in=REAL_SOURCES)
-    if not getattr(settings, "PREVIEW_SOURCES", None):
+    if not settings.PREVIEW_SOURCES:
         tracks = tracks.exclude(audio_file="", preview_url="")
     same_audio = Q(audio_analysis__audio_name=F("audio_file")) | Q(audio_analysis__audio_name=F("preview_url"))
     done = same_audio & Q(audio_analysis__analysis_version=ANALYSIS_VERSION)
@@ -309,8 +330,11 @@ def audio_training_set(*, progress: bool = False) -> AudioTrainingSet:
 
 
 def _training_tracks() -> list[Track]:
-    """Tracks with real features and audio of their own or a preview URL, spread evenly over the catalog by id."""
-    with_audio = Track.objects.filter(features_source__in=REAL_SOURCES).exclude(audio_file="", preview_url="")
+    """Tracks with real features and audio (their own, a preview URL, or any with preview lookup on), spread evenly
+    over the catalog by id."""
+    with_audio = Track.objects.filter(features_source__in=REAL_SOURCES)
+    if not settings.PREVIEW_SOURCES:
+        with_audio = with_audio.exclude(audio_file="", preview_url="")
     ids = list(with_audio.order_by("pk").values_list("pk", flat=True))
     limit = settings.AUDIO_TRAINING_MAX_TRACKS
     if limit and len(ids) > limit:
@@ -356,37 +380,48 @@ ANALYSIS_CHUNK = 16
 
 
 def _analysed_in_chunks(todo: list[tuple[Track, AudioSource]]) -> Iterator[tuple[list, list]]:
-    """(chunk, results) pairs: audio read here (storage, network), analysed in AUDIO_ANALYSIS_WORKERS processes."""
+    """(chunk, results) pairs: audio read here (storage, network), analysed in AUDIO_ANALYSIS_WORKERS processes.
+    A track whose preview lookup is deferred is left out of its chunk (and so not recorded: asked again next time)."""
     import concurrent.futures
     import multiprocessing
 
     from recommendations.engines.audio.analysis import analyse_batch
 
+    def read(chunk: list) -> tuple[list, list]:
+        pairs = [(item, _read_or_error(item[1])) for item in chunk]
+        pairs = [(item, data) for item, data in pairs if data is not None]
+        return [item for item, _ in pairs], [data for _, data in pairs]
+
     chunks = [todo[start : start + ANALYSIS_CHUNK] for start in range(0, len(todo), ANALYSIS_CHUNK)]
     workers = min(settings.AUDIO_ANALYSIS_WORKERS, len(chunks))
     if multiprocessing.current_process().daemon or workers <= 1:  # a Celery prefork child may not start processes
         for chunk in chunks:
-            yield chunk, analyse_batch([_read_or_error(source) for _, source in chunk])
+            items, inputs = read(chunk)
+            yield items, analyse_batch(inputs)
         return
     # spawn, not fork: a forked Django process would share its database connection with the children.
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending = []
         for chunk in chunks:
-            pending.append((chunk, pool.submit(analyse_batch, [_read_or_error(source) for _, source in chunk])))
+            items, inputs = read(chunk)
+            pending.append((items, pool.submit(analyse_batch, inputs)))
             if len(pending) > 2 * workers:  # bounded: audio bytes of a few chunks in flight, not of the whole catalog
-                done_chunk, future = pending.pop(0)
-                yield done_chunk, future.result()
-        for done_chunk, future in pending:
-            yield done_chunk, future.result()
+                done_items, future = pending.pop(0)
+                yield done_items, future.result()
+        for done_items, future in pending:
+            yield done_items, future.result()
 
 
-def _read_or_error(source: AudioSource) -> bytes | str:
-    """The audio's bytes, or why they cannot be read (passed through as the analysis' error)."""
+def _read_or_error(source: AudioSource) -> bytes | str | None:
+    """The audio's bytes, why they cannot be read (passed on as the analysis' error), or None if deferred."""
     try:
         data = source.read()
     except AudioError as error:
         return str(error)
+    except PreviewDeferred as error:
+        logger.info("preview lookup deferred for training: %s", error)
+        return None
     return data if data is not None else "No preview was found for this track."
 
 

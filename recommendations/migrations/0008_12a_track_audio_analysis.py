@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ingestion', '0004_catalog_state'),
-        ('recommendations', '0006_engines_cf_terms_blend_audio'),
+        ('recommendations', '0007_issue9_reason_data'),
     ]
 
     operations = [
