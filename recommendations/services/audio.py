@@ -192,8 +192,8 @@ def track_audio_analyse(*, track_id: int, force: bool = False) -> str:
         _record(track, source, outcome=TrackAudioAnalysis.Outcome.FAILED, error=str(error))
         logger.info("track %s: audio not analysed: %s", track.pk, error)
         return TrackAudioAnalysis.Outcome.FAILED
-    if source.kind == "preview":
-        _keep_preview(track, data)
+    if source.kind == "preview" and (kept := _keep_preview(track, data)):
+        source = AudioSource("file", kept, source.read)  # the track's audio file now: not analysed again
     measured = {**analysis.measured_features(), "duration_ms": analysis.duration_ms}
     return _store(track, source, measured, analysis.descriptors, model, version)
 
@@ -221,15 +221,16 @@ def _record(track: Track, source: AudioSource, *, outcome: str, measured: dict |
     })  # fmt: skip
 
 
-def _keep_preview(track: Track, data: bytes) -> None:
+def _keep_preview(track: Track, data: bytes) -> str | None:
     """Keep a preview as the track's audio file when PREVIEW_KEEP_FILES says so (else it is dropped), named by its
     content as the preview lookup names the files it keeps; never over a track's own audio file."""
     if not settings.PREVIEW_KEEP_FILES or track.audio_file:
-        return
+        return None
     name = f"{KEPT_PREVIEW_DIR}/{hashlib.sha256(data).hexdigest()[:32]}.{_extension(data)}"
     if not default_storage.exists(name):
         default_storage.save(name, ContentFile(data))
     Track.objects.filter(pk=track.pk, audio_file="").update(audio_file=name)
+    return name
 
 
 def _extension(data: bytes) -> str:
@@ -263,6 +264,8 @@ def tracks_needing_analysis(*, limit: int | None = None) -> list[int]:
     if not settings.PREVIEW_SOURCES:
         tracks = tracks.exclude(audio_file="", preview_url="")
     same_audio = Q(audio_analysis__audio_name=F("audio_file")) | Q(audio_analysis__audio_name=F("preview_url"))
+    if settings.PREVIEW_SOURCES:  # a lookup that found no link to name it by (see track_audio_source)
+        same_audio |= Q(audio_file="", preview_url="", audio_analysis__audio_name__startswith="lookup:")
     done = same_audio & Q(audio_analysis__analysis_version=ANALYSIS_VERSION)
     _, version = audio_model_active()
     if version is not None:  # analysed, but not yet estimated by this model version: estimated again

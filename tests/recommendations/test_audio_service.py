@@ -197,3 +197,32 @@ def test_analyse_audio_command_stores_learned_features_on_a_track(learned, tmp_p
     assert f"learned features by audio v{learned[0].version}" in out.getvalue()
     track.refresh_from_db()
     assert track.features_source == Track.FeatureSource.ANALYSED and track.energy is not None
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_looked_up_preview_is_analysed_and_dropped_unless_kept(settings, model_storage, keep):
+    from pathlib import Path
+
+    from tests.factories import ArtistFactory
+    from tests.fake_previews import FakePreviews, FakeSong
+
+    track = TrackFactory(name="Hype Boy", artists=[ArtistFactory(name="NewJeans")], duration_ms=200_000,
+                         danceability=None, energy=None, valence=None, tempo=None, acousticness=None,
+                         features_source=Track.FeatureSource.MISSING)  # fmt: skip
+    features = {"tempo": 100.0, "key": 4, "mode": 1, "time_signature": 4, "energy": 0.6, "danceability": 0.6,
+                "acousticness": 0.3, "valence": 0.7, "loudness": -9.0}
+    audio = preview_file(PreviewSound.from_features(features), seed="hype", seconds=SECONDS)
+    settings.PREVIEW_SOURCES, settings.PREVIEW_KEEP_FILES = ["deezer"], keep
+    song = FakeSong("NewJeans", "Hype Boy", audio=audio, extension="ogg", content_type="audio/ogg")
+    with FakePreviews([song]) as fake:
+        settings.DEEZER_API_URL, settings.ITUNES_API_URL = fake.deezer_url, fake.itunes_url
+        assert str(tracks_audio_analyse()) == "audio analysis of 1 tracks: 1 measured"
+    track.refresh_from_db()
+    assert track.tempo == pytest.approx(100.0, abs=2.0) and (track.key, track.mode) == (4, 1)
+    assert track.duration_ms == 200_000  # a preview's length is not the song's
+    kept = list((Path(settings.MEDIA_ROOT) / "audio" / "previews").glob("*"))
+    if keep:
+        assert track.audio_file.name.startswith("audio/previews/") and len(kept) == 1
+    else:
+        assert not track.audio_file and kept == []
+    assert tracks_audio_analyse().tracks == 0  # analysed once
