@@ -177,10 +177,14 @@ _TASK_KINDS = {
     "ingestion.tasks.resume_deferred_crawls_task": ("crawl", "crawl"),
     "ingestion.tasks.run_import_task": ("default", "default"),
     "ingestion.tasks.export_snapshot_task": ("default", "default"),
+    "ingestion.tasks.look_up_previews_task": ("crawl", "crawl"),  # outside HTTP, rate limits: a crawl's kind
+    "ingestion.tasks.upload_audio_task": ("default", "default"),  # like an import run
     "recommendations.tasks.train_recommenders_task": ("train", "train"),
     "recommendations.tasks.rebuild_if_dirty_task": ("train", "train"),
     "recommendations.tasks.rebuild_nightly_task": ("train", "train"),
     "recommendations.tasks.retrain_weekly_task": ("train", "train"),
+    "recommendations.tasks.rebuild_now_task": ("train", "train"),
+    "recommendations.tasks.analyse_tracks_audio_task": ("train", "train"),  # CPU batch work beside the rebuilds
     "recommendations.tasks.compute_today_task": ("listener", "listener"),
     "recommendations.tasks.precompute_today_task": ("listener", "default"),
 }
