@@ -226,3 +226,14 @@ def test_a_looked_up_preview_is_analysed_and_dropped_unless_kept(settings, model
     else:
         assert not track.audio_file and kept == []
     assert tracks_audio_analyse().tracks == 0  # analysed once
+
+
+def test_train_recommenders_says_when_too_few_tracks_taught_the_audio_model(model_storage):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _real_tracks(5)
+    out = StringIO()
+    call_command("train_recommenders", "--engine", "audio", stdout=out)
+    assert "too few tracks with audio and real features (5 of 40)" in out.getvalue()
