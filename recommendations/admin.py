@@ -134,8 +134,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 def _audio_summary(metrics: dict[str, Any]) -> str:
     if metrics["learned"]:
-        return f"learned from {metrics['training_tracks']:,} tracks"
-    return f"too few tracks ({metrics['training_tracks']} of {metrics['min_training_tracks']}): measured features only"
+        return _("learned from %(tracks)s tracks") % {"tracks": f"{metrics['training_tracks']:,}"}
+    return _("too few tracks (%(tracks)s of %(minimum)s): measured features only") % {
+        "tracks": metrics["training_tracks"], "minimum": metrics["min_training_tracks"],
+    }
 
 
 def audio_metrics_table(metrics: dict[str, Any]) -> str:
@@ -152,8 +154,8 @@ def audio_metrics_table(metrics: dict[str, Any]) -> str:
     ))  # fmt: skip
     header = format_html(
         "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        "feature", "model (chosen by CV error)", "CV error (MAE)", "error of the mean", "better than the mean",
-        "tracks",
+        _("feature"), _("model (chosen by CV error)"), _("CV error (MAE)"), _("error of the mean"),
+        _("better than the mean"), _("tracks"),
     )
     learned_table = format_html("<table>{}{}</table>", header, rows) if learned else ""
     agreement = metrics.get("measured_agreement", {})
@@ -162,18 +164,19 @@ def audio_metrics_table(metrics: dict[str, Any]) -> str:
     ))  # fmt: skip
     measured_table = format_html(
         "<p>{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-        "Measured directly, against the tracks' real values:", "feature", "agreement", "tracks", measured_rows,
+        _("Measured directly, against the tracks' real values:"), _("feature"), _("agreement"), _("tracks"),
+        measured_rows,
     ) if agreement else ""  # fmt: skip
     return format_html("{}{}{}", intro, learned_table, measured_table)
 
 
 def _agreement_text(name: str, row: dict[str, Any]) -> str:
     if name in ("key", "mode"):
-        return f"{100 * row['right_share']:.0f} % right"
+        return _("%(percent)s %% right") % {"percent": f"{100 * row['right_share']:.0f}"}
     unit = " BPM" if name == "tempo" else " dB"
-    text = f"mean error {row['mae']:.2f}{unit}"
+    text = _("mean error %(error)s") % {"error": f"{row['mae']:.2f}{unit}"}
     if "within_2_bpm_share" in row:
-        text += f", {100 * row['within_2_bpm_share']:.0f} % within 2 BPM"
+        text += ", " + _("%(percent)s %% within 2 BPM") % {"percent": f"{100 * row['within_2_bpm_share']:.0f}"}
     return text
 
 
