@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from recommendations.models import DatasetState, ModelVersion, OfflineEvaluation, RebuildLease
+from recommendations.models import DatasetState, ModelVersion, OfflineEvaluation, RebuildLease, TrackAudioAnalysis
 from recommendations.services.rebuilds import REBUILD_LEASE, dataset_rebuild_queue, dataset_state
 from recommendations.services.training import model_version_activate, recommender_train_queue
 
@@ -55,7 +55,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     )
     readonly_fields = (
         "engine", "version", "status", "is_active", "error", "data_hash", "catalog_read_at", "params_pretty",
-        "builder", "storage_path", "created_at", "finished_at", "metrics_pretty",
+        "builder", "storage_path", "created_at", "finished_at", "metrics_pretty", "audio_errors",
     )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -81,7 +81,20 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="metrics")
     def metrics_summary(self, version: ModelVersion) -> str:
         shown = (name for name in METRICS_IN_LIST if name in version.metrics)
-        return ", ".join(_metric_text(name, version.metrics[name]) for name in shown)
+        summary = ", ".join(_metric_text(name, version.metrics[name]) for name in shown)
+        if version.engine == ModelVersion.Engine.AUDIO and "learned" in version.metrics:
+            summary = f"{_audio_summary(version.metrics)}, {summary}"
+        return summary
+
+    def get_fieldsets(self, request: HttpRequest, obj: ModelVersion | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.engine == ModelVersion.Engine.AUDIO:
+            return (*fieldsets[:1], ("What the audio model learned", {"fields": ("audio_errors",)}), *fieldsets[1:])
+        return fieldsets
+
+    @admin.display(description="cross-validated error per feature")
+    def audio_errors(self, version: ModelVersion) -> str:
+        return audio_metrics_table(version.metrics)
 
     @admin.display(description="parameters")
     def params_pretty(self, version: ModelVersion) -> str:
@@ -117,6 +130,77 @@ class ModelVersionAdmin(admin.ModelAdmin):
               "(reload this page).") % {"engines": ", ".join(engines)},
             messages.INFO,
         )
+
+
+def _audio_summary(metrics: dict[str, Any]) -> str:
+    if metrics["learned"]:
+        return _("learned from %(tracks)s tracks") % {"tracks": f"{metrics['training_tracks']:,}"}
+    return _("too few tracks (%(tracks)s of %(minimum)s): measured features only") % {
+        "tracks": metrics["training_tracks"], "minimum": metrics["min_training_tracks"],
+    }
+
+
+def audio_metrics_table(metrics: dict[str, Any]) -> str:
+    """The audio model's metrics as two tables: each learned feature's cross-validated error (mean absolute error
+    on the 0..1 scale) against predicting the mean, and how the measured features agree with the real ones."""
+    if "learned" not in metrics:
+        return "–"
+    intro = format_html("<p>{}.</p>", _audio_summary(metrics).capitalize())
+    learned = metrics.get("learned_features", {})
+    rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+        (name, fit["model"].replace("_", " "), f"{fit['cv_mae']:.3f}", f"{fit['mean_mae']:.3f}",
+         f"{100 * (1 - fit['cv_mae'] / fit['mean_mae']):.0f} %" if fit["mean_mae"] else "–", fit["tracks"])
+        for name, fit in learned.items()
+    ))  # fmt: skip
+    header = format_html(
+        "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        _("feature"), _("model (chosen by CV error)"), _("CV error (MAE)"), _("error of the mean"),
+        _("better than the mean"), _("tracks"),
+    )
+    learned_table = format_html("<table>{}{}</table>", header, rows) if learned else ""
+    agreement = metrics.get("measured_agreement", {})
+    measured_rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", (
+        (name, _agreement_text(name, row), row["tracks"]) for name, row in agreement.items()
+    ))  # fmt: skip
+    measured_table = format_html(
+        "<p>{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+        _("Measured directly, against the tracks' real values:"), _("feature"), _("agreement"), _("tracks"),
+        measured_rows,
+    ) if agreement else ""  # fmt: skip
+    return format_html("{}{}{}", intro, learned_table, measured_table)
+
+
+def _agreement_text(name: str, row: dict[str, Any]) -> str:
+    if name in ("key", "mode"):
+        return _("%(percent)s %% right") % {"percent": f"{100 * row['right_share']:.0f}"}
+    unit = " BPM" if name == "tempo" else " dB"
+    text = _("mean error %(error)s") % {"error": f"{row['mae']:.2f}{unit}"}
+    if "within_2_bpm_share" in row:
+        text += ", " + _("%(percent)s %% within 2 BPM") % {"percent": f"{100 * row['within_2_bpm_share']:.0f}"}
+    return text
+
+
+@admin.register(TrackAudioAnalysis)
+class TrackAudioAnalysisAdmin(admin.ModelAdmin):
+    """What the audio model measured of each track's audio (read-only: made by the analysis and by training)."""
+
+    list_display = ("track", "outcome", "audio_kind", "audio_name", "model_version", "analysed_at", "error")
+    list_filter = ("outcome", "audio_kind")
+    list_select_related = ("track", "model_version")
+    search_fields = ("track__name", "audio_name")
+    readonly_fields = ("track", "audio_kind", "audio_name", "analysis_version", "outcome", "error", "model_version",
+                       "analysed_at", "measured_pretty")  # fmt: skip
+    exclude = ("measured", "descriptors")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: TrackAudioAnalysis | None = None) -> bool:
+        return False
+
+    @admin.display(description="measured")
+    def measured_pretty(self, analysis: TrackAudioAnalysis) -> str:
+        return _pretty_json(analysis.measured)
 
 
 # --- the dataset's state and the rebuild lease (read-only: the catalog counts changes, the rebuilds the rest) ---

@@ -35,6 +35,7 @@ from recommendations.engines import Engine
 from recommendations.models import ModelVersion
 
 if TYPE_CHECKING:  # the classes are imported on first use (scikit-learn and gensim are heavy)
+    from recommendations.engines.audio.mapping import AudioFeatureModel
     from recommendations.engines.clusters import ClusterEngine
     from recommendations.engines.content import ContentEngine
     from recommendations.engines.song2vec.engine import Song2VecEngine
@@ -79,6 +80,7 @@ class EngineSpec(Generic[E]):
     fit_params: dict[str, Any] = field(default_factory=dict)  # recorded on the version and part of its data hash
     uses_playlists: bool = False  # fitted on playlists (plus the catalog) rather than on the catalog alone
     settings_params: dict[str, str] = field(default_factory=dict)  # fit parameter -> the setting that gives it
+    reads_audio: bool = False  # fitted on the analysed audio of tracks with real features (the audio model)
 
     def params(self) -> dict[str, Any]:
         """The fit parameters now: fit_params, overridden by the settings named in settings_params."""
@@ -112,8 +114,15 @@ CLUSTERS: EngineSpec[ClusterEngine] = EngineSpec(
 SONG2VEC: EngineSpec[Song2VecEngine] = EngineSpec(
     ModelVersion.Engine.SONG2VEC.value, "recommendations.engines.song2vec.engine", "Song2VecEngine", uses_playlists=True
 )
+AUDIO: EngineSpec[AudioFeatureModel] = EngineSpec(
+    ModelVersion.Engine.AUDIO.value,
+    "recommendations.engines.audio.mapping",
+    "AudioFeatureModel",
+    reads_audio=True,
+    settings_params={"min_tracks": "AUDIO_MIN_TRAINING_TRACKS"},
+)
 # Every engine, by name. A new one: a module in recommendations/engines/, a spec here, a ModelVersion.Engine choice.
-ENGINES: dict[str, EngineSpec[Engine]] = {spec.name: spec for spec in (CONTENT, CLUSTERS, SONG2VEC)}
+ENGINES: dict[str, EngineSpec[Engine]] = {spec.name: spec for spec in (CONTENT, CLUSTERS, SONG2VEC, AUDIO)}
 
 
 def installed_engines() -> list[str]:

@@ -262,3 +262,39 @@ class OfflineEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"evaluation {self.pk} on {self.playlists_path}"
+
+
+class TrackAudioAnalysis(models.Model):
+    """What the audio model measured of a track's audio (issue 12), kept so a new audio model version can estimate
+    its features again without decoding the audio a second time, and so the same audio is never analysed twice.
+
+    Written by `recommendations.services.audio`; `audio_name` is the file or URL analysed, so a new upload or
+    preview makes a new analysis. A file that could not be analysed keeps its `error`, and is not tried again
+    until its audio changes.
+    """
+
+    class Outcome(models.TextChoices):
+        ANALYSED = "analysed", "features stored as analysed"
+        MEASURED = "measured", "only tempo, key, mode, loudness stored (no learned audio model)"
+        KEPT = "kept", "real features kept (never overwritten)"
+        FAILED = "failed", "the audio could not be analysed"
+
+    track = models.OneToOneField("ingestion.Track", on_delete=models.CASCADE, related_name="audio_analysis")
+    audio_kind = models.CharField(max_length=10, help_text="file (the track's audio file) or preview (looked up).")
+    audio_name = models.CharField(max_length=600, help_text="The storage name or URL of the audio analysed.")
+    analysis_version = models.PositiveSmallIntegerField()
+    measured = models.JSONField(default=dict, blank=True, help_text="Tempo, key, mode, loudness, duration, ...")
+    descriptors = models.JSONField(default=dict, blank=True, help_text="The descriptor vector, by name.")
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The audio model version whose estimate was stored (empty: none was trained).",
+    )
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+    analysed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "track audio analyses"
+
+    def __str__(self) -> str:
+        return f"audio analysis of track {self.track_id} ({self.outcome})"

@@ -35,7 +35,7 @@ TRACK_SCHEMA = {
         "release_date": {"type": ["string", "null"], "format": "date"},
         "duration_ms": {"type": ["integer", "null"]},
         "features": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
-        "features_source": {"type": "string", "enum": ["spotify", "imported", "estimated", "missing"]},
+        "features_source": {"type": "string", "enum": ["spotify", "imported", "analysed", "estimated", "missing"]},
         "reason": {"type": "string", "description": "Why this song was picked, in a few words (all of `reasons`)."},
         "reasons": {
             "type": "array",

@@ -4,7 +4,9 @@ Beat runs the scheduled ones (see CELERY_BEAT_SCHEDULE in settings): `rebuild_if
 to minutes, `rebuild_nightly_task`, `retrain_weekly_task` and `precompute_today_task` once a day or week.
 """
 from celery import shared_task
+from django.conf import settings
 
+from recommendations.services.audio import tracks_audio_analyse
 from recommendations.services.rebuilds import (
     CATALOG_REBUILD,
     PLAYLIST_ENGINES,
@@ -67,3 +69,10 @@ def precompute_today_task() -> str:
 def compute_today_task(today_list_id: int) -> str:
     """Fill one listener's "today's songs" list; a list already claimed or done is left alone."""
     return today_compute(today_list_id=today_list_id)
+
+
+@shared_task
+def analyse_tracks_audio_task() -> str:
+    """Analyse the audio of up to AUDIO_ANALYSIS_BATCH tracks without real features (new releases Spotify would not
+    describe). A second run finds them analysed and does nothing; the catalog rebuilds run the same step first."""
+    return str(tracks_audio_analyse(limit=settings.AUDIO_ANALYSIS_BATCH or None))

@@ -187,14 +187,12 @@ _TASK_KINDS = {
     "ingestion.tasks.run_import_task": ("default", "default"),
     "ingestion.tasks.upload_audio_task": ("default", "default"),
     "ingestion.tasks.export_snapshot_task": ("default", "default"),
-    "ingestion.tasks.upload_audio_task": ("default", "default"),
-    # Waits on public preview sources' rate limits like a crawl waits on Spotify's.
-    "ingestion.tasks.look_up_previews_task": ("crawl", "crawl"),
     "recommendations.tasks.train_recommenders_task": ("train", "train"),
     "recommendations.tasks.rebuild_if_dirty_task": ("train", "train"),
     "recommendations.tasks.rebuild_nightly_task": ("train", "train"),
     "recommendations.tasks.rebuild_now_task": ("train", "train"),
     "recommendations.tasks.retrain_weekly_task": ("train", "train"),
+    "recommendations.tasks.analyse_tracks_audio_task": ("train", "train"),  # CPU batch work beside the rebuilds
     "recommendations.tasks.compute_today_task": ("listener", "listener"),
     "recommendations.tasks.precompute_today_task": ("listener", "default"),
 }
@@ -340,6 +338,15 @@ RECOMMENDER_RELOAD_CHECK_SECONDS = env_int("RECOMMENDER_RELOAD_CHECK_SECONDS", 3
 TODAY_ACTIVE_DAYS = env_int("TODAY_ACTIVE_DAYS", 14, minimum=1)
 # k of the clusters recommender's k-means (the original write-up used 5); a change retrains on the next rebuild.
 RECOMMENDER_CLUSTERS = env_int("RECOMMENDER_CLUSTERS", 5, minimum=2)
+# The audio model (issue 12) learns from at most this many catalog tracks with audio and real features, each
+# analysed once (a few tenths of a second of CPU) and kept; 0 = all of them.
+AUDIO_TRAINING_MAX_TRACKS = env_int("AUDIO_TRAINING_MAX_TRACKS", 1000, minimum=0)
+# With fewer such tracks it learns nothing and estimates only what it measures (tempo, key, mode, loudness).
+AUDIO_MIN_TRAINING_TRACKS = env_int("AUDIO_MIN_TRAINING_TRACKS", 40, minimum=5)
+# How many tracks without real features one catalog rebuild analyses from their audio; the rest wait for the next.
+AUDIO_ANALYSIS_BATCH = env_int("AUDIO_ANALYSIS_BATCH", 200, minimum=0)
+# Processes that analyse audio for training (1: in the calling process).
+AUDIO_ANALYSIS_WORKERS = env_int("AUDIO_ANALYSIS_WORKERS", 2, minimum=1)
 
 # --- Scheduled work (Celery beat): schedules are "HH:MM", "sun HH:MM", "every 15m" or "off", in CELERY_TIMEZONE ---
 CELERY_TIMEZONE = env_timezone("CELERY_TIMEZONE", TIME_ZONE)

@@ -36,6 +36,7 @@ from django.utils import timezone
 from ingestion.services.changes import catalog_state
 from recommendations.artifacts import installed_engines
 from recommendations.models import DatasetState, ModelVersion, RebuildLease
+from recommendations.services.audio import AudioAnalysisSummary, tracks_audio_analyse
 from recommendations.services.queueing import task_queue
 from recommendations.services.training import (
     NothingToTrainOn,
@@ -266,12 +267,17 @@ def _rebuild(*, kind: str, engines: Sequence[str], force: bool = False, only_if_
         if lease is None:
             holder = RebuildLease.objects.filter(name=REBUILD_LEASE).values_list("holder", flat=True).first()
             return RebuildOutcome(kind, "locked", detail=f"held by {holder}")
-        read_at = timezone.now()
         state = dataset_state()  # read under the lease: a rebuild that just finished may have cleaned it
         if only_if_dirty and not state.is_dirty:
             return RebuildOutcome(kind, "clean")
+        audio = _analyse_new_audio() if set(CATALOG_ENGINES) <= set(engines) else None
+        if audio is not None and audio.tracks:
+            state = dataset_state()  # the features it stored are part of this rebuild
+        read_at = timezone.now()
         DatasetState.objects.filter(pk=state.pk).update(last_rebuild_started_at=read_at, last_rebuild_kind=kind)
         outcome = _train(kind=kind, engines=engines, force=force)
+        if audio is not None and audio.tracks:
+            outcome.detail = str(audio)
         if outcome.status == "rebuilt" and set(CATALOG_ENGINES) <= set(engines):
             _dataset_mark_rebuilt(seen_changes=state.change_count, read_at=read_at)
         DatasetState.objects.filter(pk=state.pk).update(
@@ -279,6 +285,16 @@ def _rebuild(*, kind: str, engines: Sequence[str], force: bool = False, only_if_
         )
     logger.info("%s", outcome)
     return outcome
+
+
+def _analyse_new_audio() -> AudioAnalysisSummary | None:
+    """Tracks Spotify would not describe get features from their audio before the engines are fitted (at most
+    AUDIO_ANALYSIS_BATCH per rebuild). A failure here is logged and never stops the rebuild."""
+    try:
+        return tracks_audio_analyse(limit=settings.AUDIO_ANALYSIS_BATCH or None)
+    except Exception:
+        logger.exception("audio analysis before the rebuild failed")
+        return None
 
 
 def _train(*, kind: str, engines: Sequence[str], force: bool) -> RebuildOutcome:

@@ -44,6 +44,7 @@ from recommendations.engines import Engine
 from recommendations.engines.features import ARTIFACT_FORMAT, CatalogSnapshot
 from recommendations.models import ModelVersion
 from recommendations.selectors import catalog_snapshot, training_playlists
+from recommendations.services.audio import AudioTrainingSet, audio_training_set
 from recommendations.services.queueing import task_queue
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class TrainingData:
     catalog: CatalogSnapshot
     read_at: datetime
     playlists: list[tuple[str, list[int]]] | None = None
+    audio: AudioTrainingSet | None = None  # read (and analysed) by the first engine that reads audio
 
     @classmethod
     def read(cls, *, with_playlists: bool) -> TrainingData:
@@ -101,6 +103,15 @@ class TrainingData:
         _update_with_array(digest, np.fromiter((pk for _, tracks in playlists for pk in tracks), dtype=np.int64))
         return digest.digest()
 
+    @cached_property
+    def audio_digest(self) -> bytes:
+        digest = hashlib.sha256()
+        audio = self.audio
+        _update_with_array(digest, np.array(audio.track_ids, dtype=np.int64))
+        for array in (audio.descriptors, audio.targets, audio.measured, audio.truth):
+            _update_with_array(digest, np.asarray(array, dtype=np.float64))
+        return digest.digest()
+
 
 def _update_with_array(digest: Any, array: np.ndarray) -> None:
     array = np.ascontiguousarray(array)
@@ -119,7 +130,7 @@ def training_data_hash(*, spec: EngineSpec, params: dict[str, Any], data: Traini
     digest = hashlib.sha256()
     header = {"engine": spec.name, "params": params, "artifact_format": ARTIFACT_FORMAT}
     digest.update(json.dumps(header, sort_keys=True).encode())
-    digest.update(data.catalog_digest)
+    digest.update(data.audio_digest if spec.reads_audio else data.catalog_digest)
     if spec.uses_playlists:
         digest.update(data.playlists_digest)
     return digest.hexdigest()
@@ -143,6 +154,8 @@ def recommender_train(
     """
     spec = engine_spec(engine)
     data = data or TrainingData.read(with_playlists=spec.uses_playlists)
+    if spec.reads_audio and data.audio is None:
+        data.audio = audio_training_set(progress=progress)
     _check_enough_data(spec, data)
     model_versions_fail_abandoned(engine=engine)
     params = spec.params()
@@ -211,6 +224,11 @@ def _check_enough_data(spec: EngineSpec, data: TrainingData) -> None:
         raise NothingToTrainOn("the catalog is empty: import tracks (import_catalog) or run seed_demo first")
     if spec.uses_playlists and not data.playlists:
         raise NothingToTrainOn(f"{spec.name} learns from playlists and there are none: run import_playlists first")
+    if spec.reads_audio and not data.audio.track_ids:
+        raise NothingToTrainOn(
+            f"{spec.name} learns from tracks with both audio (an audio file or a preview) and real features "
+            "(from Spotify or a file), and there are none: upload audio files in the admin, or run seed_demo"
+        )
 
 
 def _version_create(*, engine: str, data_hash: str, params: dict, catalog_read_at: datetime) -> ModelVersion:
@@ -268,6 +286,9 @@ def _build(
 
 def _fit(spec: EngineSpec, params: dict[str, Any], data: TrainingData, progress: bool) -> Engine:
     engine_class = spec.engine_class()
+    if spec.reads_audio:
+        audio = data.audio
+        return engine_class.fit(audio.descriptors, audio.targets, measured=audio.measured, truth=audio.truth, **params)
     if spec.name == ModelVersion.Engine.SONG2VEC:
         # Word2Vec is the one long fit (minutes on a large MPD slice): a bar per epoch when asked for.
         from recommendations.engines.song2vec.vectors import Word2VecParams
@@ -402,6 +423,8 @@ def _metrics(
         metrics["mean_squared_distance"] = _cluster_mean_squared_distance(model, catalog)
     if spec.name == ModelVersion.Engine.SONG2VEC:
         metrics.update(_song2vec_metrics(model))
+    if spec.reads_audio:
+        metrics.update(model.metrics(), audio_unreadable=data.audio.failed)
     return metrics
 
 

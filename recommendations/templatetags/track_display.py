@@ -29,7 +29,8 @@ def duration(milliseconds: int | None) -> str:
 
 @register.inclusion_tag("recommendations/_feature_chart.html")
 def feature_chart(track: Track) -> dict:
-    """Bars 0–100 per feature, or none when the track has no features; says when they are estimated."""
+    """Bars 0–100 per feature, or none when the track has no features; says when they are estimated from similar
+    tracks or measured from the track's audio (the audio model), so nobody takes them for Spotify's."""
     bars = []
     for field, label, low, high in CHART_FEATURES:
         value = getattr(track, field)
@@ -41,5 +42,6 @@ def feature_chart(track: Track) -> dict:
     return {
         "bars": bars,
         "estimated": track.features_source == Track.FeatureSource.ESTIMATED,
+        "analysed": track.features_source == Track.FeatureSource.ANALYSED,
         "track_id": track.pk,
     }

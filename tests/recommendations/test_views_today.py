@@ -144,6 +144,16 @@ def test_today_marks_estimated_and_missing_features(client, ready):
     assert "No audio features known." in page
 
 
+def test_today_marks_features_measured_from_the_audio_in_english_and_korean(client, ready):
+    analysed = ready.entries.order_by("position").first().track
+    Track.objects.filter(pk=analysed.pk).update(features_source=Track.FeatureSource.ANALYSED)
+
+    page = client.get("/today/").content.decode()
+    assert ">from the audio</em>" in page and "not given by Spotify" in page
+    korean = client.get("/today/", headers={"accept-language": "ko"}).content.decode()
+    assert ">음원 분석</em>" in korean and "from the audio" not in korean
+
+
 def test_album_art_is_shown_when_the_album_has_one(client, ready):
     album = ready.entries.first().track.album
     album.image_url = "https://i.scdn.co/image/cover"

@@ -17,8 +17,9 @@ WRITE_BATCH = 1000
 ArtistKey = tuple[str, str]  # ("id", spotify_id) or ("name", name)
 AlbumKey = tuple[Any, ...]  # ("id", spotify_id) or ("name", name, artist pk or None)
 
-# Features from a weaker source never replace features from a stronger one.
-FEATURE_SOURCE_RANK = {"missing": 0, "estimated": 1, "imported": 2, "spotify": 2}
+# Features from a weaker source never replace features from a stronger one: real (Spotify's, or a file's) over
+# measured from the audio (issue 12) over estimated from neighbours over none.
+FEATURE_SOURCE_RANK = {"missing": 0, "estimated": 1, "analysed": 2, "imported": 3, "spotify": 3}
 
 
 @dataclass

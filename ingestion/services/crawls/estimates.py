@@ -18,16 +18,19 @@ from ingestion.services.catalog.common import chunks
 
 WHOLE_FEATURES = frozenset({"key", "mode", "time_signature"})
 REAL_FEATURES = (Track.FeatureSource.SPOTIFY, Track.FeatureSource.IMPORTED)
+# Measured from the track's own audio: better than any neighbours' mean, so never estimated over.
+NOT_ESTIMATED = (*REAL_FEATURES, Track.FeatureSource.ANALYSED)
 
 
 def features_estimate_tracks(*, track_ids: Iterable[str], summary: UpsertSummary) -> int:
-    """Estimate and store features for those of `track_ids` still without real ones; returns how many got one.
+    """Estimate and store features for those of `track_ids` still without real or analysed ones; returns how many
+    got one.
 
     Safe to re-run: the same catalog gives the same estimates, and unchanged rows are not written.
     """
     records: list[TrackRecord] = []
     for chunk in chunks(sorted(set(track_ids))):
-        tracks = Track.objects.filter(spotify_id__in=chunk).exclude(features_source__in=REAL_FEATURES)
+        tracks = Track.objects.filter(spotify_id__in=chunk).exclude(features_source__in=NOT_ESTIMATED)
         for track in tracks.only("pk", "spotify_id", "name"):
             features = _estimate(track)
             if features is not None:

@@ -18,6 +18,8 @@ from recommendations.engines.audio.decoding import ANALYSIS_RATE, DecodedAudio, 
 from recommendations.engines.audio.rhythm import Rhythm, rhythm_from_envelope
 from recommendations.engines.audio.tonal import Tonality, tonality_from_chroma
 
+# Stored analyses made by another version of this code are made again (recommendations.models.TrackAudioAnalysis).
+ANALYSIS_VERSION = 1
 N_FFT, HOP = 2048, 256  # 93 ms windows every 11.6 ms
 N_MELS = 64
 KICK_HZ = 200.0  # mel bands below this make the kick envelope that tells bars apart
@@ -235,3 +237,20 @@ def _dynamic(librosa, spectrum: np.ndarray, loudness: float) -> dict[str, float]
         "crest_db": float(20 * np.log10(peak / (rms.mean() + 1e-12))),
         "quiet_share": float((decibels < decibels.max() - 30).mean()),
     }
+
+
+def analyse_batch(sources: list[bytes | str]) -> list[AudioAnalysis | str]:
+    """Each file's analysis, or its AudioError's message (a str source is an error found reading it, passed on):
+    one task of a worker process (module-level, so it pickles)."""
+    from recommendations.engines.audio.decoding import AudioError
+
+    results: list[AudioAnalysis | str] = []
+    for source in sources:
+        if isinstance(source, str):
+            results.append(source)
+            continue
+        try:
+            results.append(analyse_audio(source))
+        except AudioError as error:
+            results.append(str(error))
+    return results

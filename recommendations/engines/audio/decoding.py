@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +81,8 @@ def _too_big(size: int, limit: int) -> str:
 
 def _short(error: Exception) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:160]
+    text = re.sub(r"^Error opening <[^>]*>: ", "", text)  # libsndfile names our in-memory buffer: no help to anyone
+    return text[:160].rstrip(".")
 
 
 def _checked(samples: np.ndarray, rate: int, format: str) -> DecodedAudio:

@@ -80,6 +80,17 @@ class Command(BaseCommand):
                 f"{engine}: trained v{result['version']} in {result['seconds']} s on "
                 f"{result['metrics']['tracks']:,} tracks ({megabytes:.1f} MB), {state}"
             ))  # fmt: skip
+            if "learned" in result["metrics"]:  # the audio model: what it learned from, or that it could not
+                self.stdout.write(f"  {_audio_line(result['metrics'])}")
+
+
+def _audio_line(metrics: dict[str, Any]) -> str:
+    tracks, minimum = metrics["training_tracks"], metrics["min_training_tracks"]
+    if not metrics["learned"]:
+        return (f"too few tracks with audio and real features ({tracks} of {minimum}): it estimates only tempo, "
+                "key, mode, loudness and time signature")  # fmt: skip
+    errors = ", ".join(f"{name} {fit['cv_mae']:.3f}" for name, fit in metrics["learned_features"].items())
+    return f"learned from {tracks:,} tracks with audio and real features; cross-validated error: {errors}"
 
 
 def _catalog_line(data: TrainingData, seconds: float) -> str:
