@@ -35,9 +35,12 @@ from recommendations.engines import Engine
 from recommendations.models import ModelVersion
 
 if TYPE_CHECKING:  # the classes are imported on first use (scikit-learn and gensim are heavy)
+    from recommendations.engines.blend import BlendEngine
+    from recommendations.engines.cf import CollaborativeEngine
     from recommendations.engines.clusters import ClusterEngine
     from recommendations.engines.content import ContentEngine
     from recommendations.engines.song2vec.engine import Song2VecEngine
+    from recommendations.engines.terms import TermEngine
 
 E = TypeVar("E", bound=Engine)
 
@@ -78,6 +81,7 @@ class EngineSpec(Generic[E]):
     class_name: str
     fit_params: dict[str, Any] = field(default_factory=dict)  # recorded on the version and part of its data hash
     uses_playlists: bool = False  # fitted on playlists (plus the catalog) rather than on the catalog alone
+    uses_listeners: bool = False  # fitted on listeners' likes, favourites and dislikes too
     settings_params: dict[str, str] = field(default_factory=dict)  # fit parameter -> the setting that gives it
 
     def params(self) -> dict[str, Any]:
@@ -112,8 +116,32 @@ CLUSTERS: EngineSpec[ClusterEngine] = EngineSpec(
 SONG2VEC: EngineSpec[Song2VecEngine] = EngineSpec(
     ModelVersion.Engine.SONG2VEC.value, "recommendations.engines.song2vec.engine", "Song2VecEngine", uses_playlists=True
 )
-# Every engine, by name. A new one: a module in recommendations/engines/, a spec here, a ModelVersion.Engine choice.
-ENGINES: dict[str, EngineSpec[Engine]] = {spec.name: spec for spec in (CONTENT, CLUSTERS, SONG2VEC)}
+CF: EngineSpec[CollaborativeEngine] = EngineSpec(
+    ModelVersion.Engine.CF.value,
+    "recommendations.engines.cf",
+    "CollaborativeEngine",
+    uses_playlists=True,
+    uses_listeners=True,
+)
+TERMS: EngineSpec[TermEngine] = EngineSpec(
+    ModelVersion.Engine.TERMS.value, "recommendations.engines.terms", "TermEngine", uses_playlists=True
+)
+# The ranker over the other engines' candidates; it serves with the active song2vec, cf and terms versions.
+# Fit parameters: BlendParams fields, plus the Word2Vec epochs of the Song2Vec the ranker learns from (the serving
+# one keeps its 40): two request shapes per playlist, 60 candidates per generator, fewer epochs keep the demo fast.
+BLEND: EngineSpec[BlendEngine] = EngineSpec(
+    ModelVersion.Engine.BLEND.value,
+    "recommendations.engines.blend",
+    "BlendEngine",
+    fit_params={"candidates": 60, "shapes_per_playlist": 2, "base_epochs": 10},
+    uses_playlists=True,
+    settings_params={"ranker_playlists": "RECOMMENDER_BLEND_RANKER_PLAYLISTS", "rounds": "RECOMMENDER_BLEND_ROUNDS"},
+)
+# Every engine, by name, in training order (the blend last: it combines the others). A new one: a module in
+# recommendations/engines/, a spec here, a ModelVersion.Engine choice.
+ENGINES: dict[str, EngineSpec[Engine]] = {
+    spec.name: spec for spec in (CONTENT, CLUSTERS, SONG2VEC, CF, TERMS, BLEND)
+}
 
 
 def installed_engines() -> list[str]:

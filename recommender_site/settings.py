@@ -233,6 +233,10 @@ RECOMMENDER_RELOAD_CHECK_SECONDS = env_int("RECOMMENDER_RELOAD_CHECK_SECONDS", 3
 TODAY_ACTIVE_DAYS = env_int("TODAY_ACTIVE_DAYS", 14, minimum=1)
 # k of the clusters recommender's k-means (the original write-up used 5); a change retrains on the next rebuild.
 RECOMMENDER_CLUSTERS = env_int("RECOMMENDER_CLUSTERS", 5, minimum=2)
+# The learned blend's training budget (train_recommenders): at most this many playlists teach the ranker, in this
+# many boosting rounds. Small enough that the demo trains in seconds; raise both for a large catalog.
+RECOMMENDER_BLEND_RANKER_PLAYLISTS = env_int("RECOMMENDER_BLEND_RANKER_PLAYLISTS", 150, minimum=1)
+RECOMMENDER_BLEND_ROUNDS = env_int("RECOMMENDER_BLEND_ROUNDS", 60, minimum=1)
 
 # --- Scheduled work (Celery beat): schedules are "HH:MM", "sun HH:MM", "every 15m" or "off", in CELERY_TIMEZONE ---
 CELERY_TIMEZONE = env_timezone("CELERY_TIMEZONE", TIME_ZONE)

@@ -39,7 +39,9 @@ def test_default_is_every_installed_engine(catalog):
 
     train()
 
-    assert set(ModelVersion.objects.values_list("engine", flat=True)) == {"content", "clusters", "song2vec"}
+    assert set(ModelVersion.objects.values_list("engine", flat=True)) == {
+        "content", "clusters", "song2vec", "cf", "terms", "blend",
+    }  # fmt: skip
 
 
 def test_second_run_on_an_unchanged_catalog_skips(catalog):
