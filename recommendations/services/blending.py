@@ -102,7 +102,7 @@ def recommend_blend(
     query = generators.song2vec._understand(title, seeds)
     matched = [generators.song2vec.playlist_name(int(p)) for p in query.playlists[:NAMED_PLAYLISTS]]
     reasons = _reasons(answer.picks, generators, query, matched, title, seeds)
-    found = [Recommendation(pick.track_id, pick.score, reason) for pick, reason in zip(answer.picks, reasons, strict=True)]
+    found = [Recommendation(pick.track_id, pick.score, why) for pick, why in zip(answer.picks, reasons, strict=True)]
     signal = {pick.track_id: pick.signal for pick in answer.picks}
     tracks = [dataclasses.replace(item, signal=signal[item.track.pk]) for item in _with_tracks(found, k)]
     nothing_known = not len(query.seeds) and not query.understood
