@@ -16,6 +16,7 @@ from recommendations.services.picks import (
     catalog_playlists_matching,
     playlist_picks_recommend,
     playlist_sources,
+    source_title,
     source_tracks,
 )
 from recommendations.services.recommending import recommend_situation
@@ -64,7 +65,9 @@ def playlist_picks(request: HttpRequest) -> HttpResponse:
             if not chosen.track_ids:
                 context["error"] = _("None of this playlist's songs is in our catalog yet: nothing to go on.")
             else:
-                picks = playlist_picks_recommend(user=user, chosen=chosen, k=RESULTS)
+                picks = playlist_picks_recommend(
+                    user=user, track_ids=chosen.track_ids, title=source_title(chosen.source), k=RESULTS
+                )
                 context["answer"] = picks.answer
                 context["clusters"] = _cluster_rows(picks.clusters) if picks.clusters is not None else []
         except (PlaylistSourceError, ModelNotTrained, ArtifactUnavailable) as error:

@@ -61,7 +61,7 @@ class BlendRecommendations(Recommendations):
 class _Serving:
     """The generators for one combination of active versions, kept while they stay active."""
 
-    key: tuple[int | None, ...]
+    key: tuple[int | None, ...]  # id() of each loaded engine (None: not trained)
     generators: Generators
 
 
@@ -136,7 +136,9 @@ def _generators(song2vec: LoadedModel) -> tuple[Generators, list[LoadedModel]]:
     global _serving
     cf, terms = _optional(CF), _optional(TERMS)
     loaded = [model for model in (song2vec, cf, terms) if model is not None]
-    key = tuple(model.version_id if model is not None else None for model in (song2vec, cf, terms))
+    # The loaded engines themselves: a reload makes new objects, and the Generators keep these alive (so no other
+    # object can take their id). Version ids alone can repeat (a test database hands out a pk again).
+    key = tuple(id(model.engine) if model is not None else None for model in (song2vec, cf, terms))
     with _serving_lock:
         if _serving is None or _serving.key != key:
             generators = Generators(

@@ -121,29 +121,36 @@ class PlaylistPicks:
     clusters: ClusterRecommendations | None  # the playlist's sound clusters (for the chart), if that model exists
 
 
-def playlist_picks_recommend(*, user: User, chosen: SourceTracks, k: int = 20) -> PlaylistPicks:
+def playlist_picks_recommend(
+    *, user: User, track_ids: list[int], title: str | None = None, k: int = 20, reroll_seed: int | None = None
+) -> PlaylistPicks:
     """New songs for a playlist: the learned blend from its title and first tracks (co-occurrence, Song2Vec, CF,
     terms, popularity), each naming the signal behind it, plus the clusters chart; while no blend is trained,
     the clusters recommender's songs as before. Never a track of the playlist nor one the listener disliked.
     Reads only. Raises ModelNotTrained / ArtifactUnavailable when neither can answer."""
     clusters: ClusterRecommendations | None = None
     try:
-        clusters = recommend_clusters(playlist_track_ids=chosen.track_ids, k=k, user=user)
+        clusters = recommend_clusters(playlist_track_ids=track_ids, k=k, user=user)
     except (ModelNotTrained, ArtifactUnavailable):
         if not blend_available():
             raise
     if blend_available():
-        title = None if chosen.source.key in UNTITLED_SOURCES else chosen.source.label
         blended = recommend_blend(
             title=title,
-            seed_track_ids=chosen.track_ids[:BLEND_SEEDS],
-            exclude_track_ids=chosen.track_ids,
+            seed_track_ids=track_ids[:BLEND_SEEDS],
+            exclude_track_ids=track_ids,
             k=k,
+            reroll_seed=reroll_seed,
             user=user,
         )
         if blended.tracks or clusters is None:
             return PlaylistPicks(blended, clusters)
     return PlaylistPicks(clusters, clusters)
+
+
+def source_title(source: PlaylistSource) -> str | None:
+    """The title a playlist's songs are asked for with: its name, not our label for the liked or saved songs."""
+    return None if source.key in UNTITLED_SOURCES else source.label
 
 
 def _spotify_source_tracks(user: User, key: str) -> SourceTracks:
