@@ -128,12 +128,14 @@ TERMS: EngineSpec[TermEngine] = EngineSpec(
 )
 # The ranker over the other engines' candidates; it serves with the active song2vec, cf and terms versions.
 # Fit parameters: BlendParams fields, plus the Word2Vec epochs of the Song2Vec the ranker learns from (the serving
-# one keeps its 40): two request shapes per playlist, 60 candidates per generator, fewer epochs keep the demo fast.
+# one keeps its 40). The training budget that keeps the demo's training in seconds (BENCHMARKS.md, issue-10a): two
+# request shapes per playlist, 60 candidates per generator, lambdarank looking 30 deep (a page shows 20), LightGBM
+# on one thread (two spin against each other on a busy machine: 0.7 CPU-s on one, 2.4 on two), 10 epochs.
 BLEND: EngineSpec[BlendEngine] = EngineSpec(
     ModelVersion.Engine.BLEND.value,
     "recommendations.engines.blend",
     "BlendEngine",
-    fit_params={"candidates": 60, "shapes_per_playlist": 2, "base_epochs": 10},
+    fit_params={"candidates": 60, "shapes_per_playlist": 2, "truncation": 30, "num_threads": 1, "base_epochs": 10},
     uses_playlists=True,
     settings_params={"ranker_playlists": "RECOMMENDER_BLEND_RANKER_PLAYLISTS", "rounds": "RECOMMENDER_BLEND_ROUNDS"},
 )
