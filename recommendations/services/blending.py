@@ -20,7 +20,6 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from ingestion.models import Track
 from recommendations.artifacts import (
     BLEND,
     CF,
@@ -32,7 +31,7 @@ from recommendations.artifacts import (
     active_model,
     engine_spec,
 )
-from recommendations.engines import Recommendation
+from recommendations.engines import Reason, ReasonKind, Recommendation
 from recommendations.engines.blend import BlendPick, Generators
 from recommendations.engines.features import rows_for_ids
 from recommendations.engines.song2vec.engine import NAMED_PLAYLISTS
@@ -41,10 +40,9 @@ from recommendations.services.recommending import Recommendations, _disliked, _e
 
 EXTRA_CANDIDATES = 10  # asked for beyond k: tracks hidden or deleted since the build drop out afterwards
 
-# Reasons for the signals whose engine has no per-track reason of its own; the others pass the engine's through.
-CF_REASON_NAMED = "people who keep “{track}” also keep this"
-CF_REASON = "people who keep your tracks also keep this"  # as engines.cf words it
-POPULARITY_REASON = "popular in playlists"  # as Song2Vec words it
+# Reasons for the signals whose engine gives none per track here; the others pass the engine's own through.
+CF_REASON = (Reason(ReasonKind.KEPT_WITH_YOURS),)  # as engines.cf gives it
+POPULARITY_REASON = (Reason(ReasonKind.POPULAR_IN_PLAYLISTS),)  # as Song2Vec gives it
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class BlendRecommendations(Recommendations):
     learned: bool  # False: the fixed blend (too little data to learn a ranker; `blend_message` says why)
     blend_message: str
     fallback: bool  # the text matched no playlist name and no seed is known (as Song2Vec's answer)
-    message: str  # one sentence for the listener when something went less than well; "" otherwise
+    message: Reason | None  # what to tell the listener when something went less than well (a MessageKind)
     playlists: list[str]  # names of the best-matching playlists, best first
     situations: list[str]  # situations understood from the text
 
@@ -162,30 +160,30 @@ def _optional(spec: Any) -> LoadedModel | None:
 def _reasons(
     picks: Sequence[BlendPick], generators: Generators, query: Query, matched: list[str], title: str | None,
     seeds: list[int],
-) -> list[str]:
+) -> list[tuple[Reason, ...]]:
     """Each pick's reason from the engine behind its signal: Song2Vec's for co-occurrence and Song2Vec, the term
-    model's for terms, "people who keep X also keep this" for CF (X: the seed most like it), else popularity."""
+    model's for terms, CF's "people who keep your tracks also keep this", else popularity."""
     s2v, terms = generators.song2vec, generators.terms
     ids = np.asarray([pick.track_id for pick in picks], dtype=np.int64)
     by_song2vec = dict(zip(ids.tolist(), _song2vec_reasons(s2v, ids, query, matched), strict=True))
     columns = terms.query(title, seeds)[0] if terms is not None else None
-    seed_names = dict(Track.objects.filter(pk__in={p.because for p in picks if p.because}).values_list("pk", "name"))
     reasons = []
     for pick in picks:
         if pick.signal in ("cooccurrence", "song2vec"):
             reasons.append(by_song2vec[pick.track_id])
         elif pick.signal == "terms" and terms is not None:
             rows = rows_for_ids(terms.track_ids, [pick.track_id])
-            reasons.append(terms.reason(int(rows[0]), columns) if len(rows) else POPULARITY_REASON)
+            reasons.append(terms.reason(int(rows[0]), columns) if len(rows) else pick.reason)
         elif pick.signal == "cf":
-            name = seed_names.get(pick.because) if pick.because else None
-            reasons.append(CF_REASON_NAMED.format(track=name) if name else CF_REASON)
-        else:
+            reasons.append(CF_REASON)
+        elif pick.signal == "popularity":
             reasons.append(POPULARITY_REASON)
+        else:
+            reasons.append(pick.reason)  # the blend's own: the signal
     return reasons
 
 
-def _song2vec_reasons(s2v: Any, ids: np.ndarray, query: Query, matched: list[str]) -> list[str]:
+def _song2vec_reasons(s2v: Any, ids: np.ndarray, query: Query, matched: list[str]) -> list[tuple[Reason, ...]]:
     if not len(query.seeds) and not query.understood:
         return [POPULARITY_REASON] * len(ids)
     return track_reasons(s2v, rows_for_ids(s2v.track_ids, ids), query, matched)
