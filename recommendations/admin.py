@@ -21,7 +21,8 @@ from recommendations.models import DatasetState, ModelVersion, OfflineEvaluation
 from recommendations.services.rebuilds import REBUILD_LEASE, dataset_rebuild_queue, dataset_state
 from recommendations.services.training import model_version_activate, recommender_train_queue
 
-METRICS_IN_LIST = ("fit_seconds", "artifact_bytes", "cluster_sizes", "genre_vocabulary", "playlists")
+METRICS_IN_LIST = ("fit_seconds", "artifact_bytes", "cluster_sizes", "genre_vocabulary", "playlists", "listeners",
+                   "ranker")  # fmt: skip
 
 
 def _pretty_json(value: Any) -> str:

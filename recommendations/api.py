@@ -1,4 +1,4 @@
-"""The JSON API of the three recommenders (GET, session or token auth), described by `openapi.openapi_document`.
+"""The JSON API of the recommenders (GET, session or token auth), described by `openapi.openapi_document`.
 
 Every answer is JSON. Bad input is a 400 naming each bad parameter, a missing or bad login a 401, a model not
 trained yet a 503 that says what to run; no input makes a 500. Each query's parameters are a Django form, and
@@ -21,6 +21,8 @@ from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.engines.content import Emotion, Mood, Speed
 from recommendations.parsing import catalog_id
 from recommendations.reasons import cluster_profile_description, cluster_profile_name, reason_json, reason_text
+from recommendations.services.blending import BlendRecommendations
+from recommendations.services.picks import playlist_picks_recommend
 from recommendations.services.recommending import (
     ClusterRecommendations,
     Recommendations,
@@ -109,6 +111,14 @@ class ClustersQuery(_Query):
         return data
 
 
+class PlaylistQuery(ClustersQuery):
+    title = forms.CharField(
+        max_length=200, strip=True, required=False,
+        help_text="The playlist's title (optional; a catalog `playlist` brings its own name).",
+    )  # fmt: skip
+    reroll = _reroll()
+
+
 class SituationQuery(_Query):
     q = forms.CharField(max_length=200, strip=True, help_text=_("The situation, e.g. “코딩할 때 듣기 좋은 음악”."))
     track = TrackIdsField(required=False, help_text=_("Seed track ids to stay close to (optional)."))
@@ -174,6 +184,27 @@ def cluster_recommendations(form: ClustersQuery, user: User) -> dict[str, Any]:
     return recommendations_json(found)
 
 
+@api_endpoint(PlaylistQuery)
+def playlist_recommendations(form: PlaylistQuery, user: User) -> dict[str, Any]:
+    """The playlist picks as the page makes them: the learned blend, or the clusters recommender without one."""
+    data = form.cleaned_data
+    track_ids, title = list(data["track"]), data["title"] or None
+    if data["playlist"]:
+        playlist = Playlist.objects.filter(pk=data["playlist"]).first()
+        if playlist is None:
+            raise ApiError(404, f"no playlist has id {data['playlist']}")
+        track_ids += list(playlist.entries.order_by("position").values_list("track_id", flat=True))
+        title = title or playlist.name
+    _check_tracks_exist(data["track"])
+    picks = playlist_picks_recommend(
+        user=user, track_ids=list(dict.fromkeys(track_ids)), title=title, k=data["k"], reroll_seed=data["reroll"]
+    )
+    answer = recommendations_json(picks.answer)
+    if picks.clusters is not None and "clusters" not in answer:
+        answer["clusters"] = recommendations_json(picks.clusters)["clusters"]
+    return answer
+
+
 @api_endpoint(SituationQuery)
 def situation_recommendations(form: SituationQuery, user: User) -> dict[str, Any]:
     data = form.cleaned_data
@@ -230,6 +261,8 @@ def recommendations_json(found: Recommendations) -> dict[str, Any]:
             }
             for profile in found.profiles
         ]
+    if isinstance(found, BlendRecommendations):
+        answer |= {"ranker": "learned" if found.learned else "fixed", "ranker_message": found.blend_message}
     if isinstance(found, SituationRecommendations):
         answer |= {
             "fallback": found.fallback,
@@ -257,6 +290,7 @@ def track_json(item: RecommendedTrack) -> dict[str, Any]:
         "features_source": track.features_source,
         "reason": reason_text(item.reason),
         "reasons": reason_json(item.reason),
+        "signal": item.signal or None,
         "score": round(item.score, 6),
     }
 

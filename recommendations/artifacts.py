@@ -36,9 +36,12 @@ from recommendations.models import ModelVersion
 
 if TYPE_CHECKING:  # the classes are imported on first use (scikit-learn and gensim are heavy)
     from recommendations.engines.audio.mapping import AudioFeatureModel
+    from recommendations.engines.blend import BlendEngine
+    from recommendations.engines.cf import CollaborativeEngine
     from recommendations.engines.clusters import ClusterEngine
     from recommendations.engines.content import ContentEngine
     from recommendations.engines.song2vec.engine import Song2VecEngine
+    from recommendations.engines.terms import TermEngine
 
 E = TypeVar("E", bound=Engine)
 
@@ -79,6 +82,7 @@ class EngineSpec(Generic[E]):
     class_name: str
     fit_params: dict[str, Any] = field(default_factory=dict)  # recorded on the version and part of its data hash
     uses_playlists: bool = False  # fitted on playlists (plus the catalog) rather than on the catalog alone
+    uses_listeners: bool = False  # fitted on listeners' likes, favourites and dislikes too
     settings_params: dict[str, str] = field(default_factory=dict)  # fit parameter -> the setting that gives it
     reads_audio: bool = False  # fitted on the analysed audio of tracks with real features (the audio model)
 
@@ -121,8 +125,34 @@ AUDIO: EngineSpec[AudioFeatureModel] = EngineSpec(
     reads_audio=True,
     settings_params={"min_tracks": "AUDIO_MIN_TRAINING_TRACKS"},
 )
-# Every engine, by name. A new one: a module in recommendations/engines/, a spec here, a ModelVersion.Engine choice.
-ENGINES: dict[str, EngineSpec[Engine]] = {spec.name: spec for spec in (CONTENT, CLUSTERS, SONG2VEC, AUDIO)}
+CF: EngineSpec[CollaborativeEngine] = EngineSpec(
+    ModelVersion.Engine.CF.value,
+    "recommendations.engines.cf",
+    "CollaborativeEngine",
+    uses_playlists=True,
+    uses_listeners=True,
+)
+TERMS: EngineSpec[TermEngine] = EngineSpec(
+    ModelVersion.Engine.TERMS.value, "recommendations.engines.terms", "TermEngine", uses_playlists=True
+)
+# The ranker over the other engines' candidates; it serves with the active song2vec, cf and terms versions.
+# Fit parameters: BlendParams fields, plus the Word2Vec epochs of the Song2Vec the ranker learns from (the serving
+# one keeps its 40). The training budget that keeps the demo's training in seconds (BENCHMARKS.md, issue-10a): two
+# request shapes per playlist, 60 candidates per generator, lambdarank looking 30 deep (a page shows 20), LightGBM
+# on one thread (two spin against each other on a busy machine: 0.7 CPU-s on one, 2.4 on two), 10 epochs.
+BLEND: EngineSpec[BlendEngine] = EngineSpec(
+    ModelVersion.Engine.BLEND.value,
+    "recommendations.engines.blend",
+    "BlendEngine",
+    fit_params={"candidates": 60, "shapes_per_playlist": 2, "truncation": 30, "num_threads": 1, "base_epochs": 10},
+    uses_playlists=True,
+    settings_params={"ranker_playlists": "RECOMMENDER_BLEND_RANKER_PLAYLISTS", "rounds": "RECOMMENDER_BLEND_ROUNDS"},
+)
+# Every engine, by name, in training order (the blend last: it combines the others). A new one: a module in
+# recommendations/engines/, a spec here, a ModelVersion.Engine choice.
+ENGINES: dict[str, EngineSpec[Engine]] = {
+    spec.name: spec for spec in (CONTENT, CLUSTERS, SONG2VEC, AUDIO, CF, TERMS, BLEND)
+}
 
 
 def installed_engines() -> list[str]:

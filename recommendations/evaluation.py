@@ -368,8 +368,12 @@ def evaluate(
     seed: int = DEFAULT_SEED,
     params: Word2VecParams | None = None,
     progress: EvaluationProgress | None = None,
+    blend_params: dict | None = None,
 ) -> EvaluationReport:
     """Split, train what `methods` need on the training playlists, and score every method on every test case.
+
+    `blend_params`: the hybrid's fit parameters (BlendParams fields, plus `base_epochs`) instead of the engine's
+    defaults, e.g. the training budget `train_recommenders` uses (`artifacts.BLEND.params()`).
 
     Raises ValueError for an unknown method or a split that cannot be made (see `split_playlists`).
     """
@@ -379,7 +383,7 @@ def evaluate(
     progress = progress or EvaluationProgress()
     training, cases = split_playlists(playlists, test_size=test_size, seed=seed)
     assert_no_leakage(training, cases)
-    recommenders, train_seconds = _recommenders(training, methods, params, progress)
+    recommenders, train_seconds = _recommenders(training, methods, params, progress, blend_params)
     notes = {}
     if "hybrid" in recommenders:
         blend = recommenders["hybrid"].blend
@@ -409,6 +413,7 @@ def _recommenders(
     methods: Sequence[str],
     params: Word2VecParams | None,
     progress: EvaluationProgress,
+    blend_params: dict | None = None,
 ) -> tuple[dict[str, Recommender], dict[str, float]]:
     """One recommender per method; the Song2Vec model is trained once (twice with word2vec-nlp)."""
     keys = TrackKeys()
@@ -433,7 +438,9 @@ def _recommenders(
     if any(method in FAMILIES for method in methods):
         from recommendations.evaluation_generators import family_recommenders  # imports evaluation itself
 
-        family_recommenders(training, methods, params, progress, keys, models, recommenders, train_seconds)
+        family_recommenders(
+            training, methods, params, progress, keys, models, recommenders, train_seconds, blend_params
+        )
     return recommenders, train_seconds
 
 

@@ -7,6 +7,7 @@ playlists split off those training playlists (`blend.ranker_playlists`), with ge
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 
@@ -127,8 +128,11 @@ def fit_family(name: str, training: Sequence, keys, train_seconds: dict[str, flo
     return model
 
 
-def family_recommenders(training, methods, params, progress, keys, models, recommenders, train_seconds) -> None:
-    """Add cf, ease, terms and hybrid to `recommenders` (evaluation._recommenders), one fit of each engine."""
+def family_recommenders(
+    training, methods, params, progress, keys, models, recommenders, train_seconds, blend_params=None
+) -> None:
+    """Add cf, ease, terms and hybrid to `recommenders` (evaluation._recommenders), one fit of each engine.
+    `blend_params`: BlendParams fields and `base_epochs` (the base Song2Vec's Word2Vec epochs) for the hybrid."""
     from recommendations.evaluation import FAMILIES, RECOMMENDATIONS, fit_song2vec, variant
 
     fitted = {}
@@ -156,6 +160,13 @@ def family_recommenders(training, methods, params, progress, keys, models, recom
                 progress.training_started("hybrid ranker", 1)
             song2vec = variant(models["song2vec"], "song2vec")
             generators = Generators(song2vec=song2vec, cf=fitted["cf"], terms=fitted["terms"])
-            blend = fit_hybrid(training, keys, generators, fit_song2vec, params, train_seconds)
+            blend_options = dict(blend_params or {})
+            base_epochs = blend_options.pop("base_epochs", None)
+            base_params = params or Word2VecParams()
+            if base_epochs:
+                base_params = dataclasses.replace(base_params, epochs=base_epochs)
+            blend = fit_hybrid(
+                training, keys, generators, fit_song2vec, base_params, train_seconds, BlendParams(**blend_options)
+            )
             recommenders[method] = hybrid_recommender(blend, generators, keys, RECOMMENDATIONS)
             recommenders[method].blend = blend  # the report names the ranker's playlists (leakage check, tests)

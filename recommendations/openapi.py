@@ -18,8 +18,13 @@ ENDPOINTS = (
     ("/api/v1/recommendations/clusters", api.cluster_recommendations, "clusters",
      gettext_lazy("New songs in the proportions of a playlist's sound clusters, with each cluster's share and "
                   "character.")),
+    ("/api/v1/recommendations/playlist", api.playlist_recommendations, "playlist",
+     gettext_lazy("New songs for a playlist (its title and/or tracks) from the learned blend of co-occurrence, "
+                  "Song2Vec, collaborative filtering, terms and popularity; each names the signal that put it "
+                  "there. Without a trained blend, the clusters recommender answers (`engine` says which).")),
     ("/api/v1/recommendations/situation", api.situation_recommendations, "situation",
-     gettext_lazy("Songs for a situation in English or Korean, with the playlists it matched.")),
+     gettext_lazy("Songs for a situation in English or Korean, with the playlists it matched: from the learned "
+                  "blend when one is trained, else Song2Vec.")),
 )  # fmt: skip
 
 TRACK_SCHEMA = {
@@ -50,6 +55,11 @@ TRACK_SCHEMA = {
                 },
                 "required": ["kind", "values", "text"],
             },
+        },
+        "signal": {
+            "type": ["string", "null"],
+            "enum": ["cooccurrence", "song2vec", "cf", "terms", "popularity", None],
+            "description": "From the learned blend: the generator that put it there; null from other engines.",
         },
         "score": {"type": "number"},
     },
@@ -115,7 +125,7 @@ def _responses(name: str, error: dict[str, Any]) -> dict[str, Any]:
             **error,
         },
     }
-    if name == "clusters":
+    if name in ("clusters", "playlist"):
         responses["404"] = {"description": _("No playlist has that id."), **error}
     return responses
 
@@ -158,6 +168,14 @@ def _answer_schema(name: str) -> dict[str, Any]:
             "top_genres": {"type": "array", "items": {"type": "string"}},
             "mean_features": {"type": "object", "additionalProperties": {"type": "number"}},
         }}}  # fmt: skip
+    if name in ("playlist", "situation"):
+        properties |= {
+            "ranker": {"type": "string", "enum": ["learned", "fixed"],
+                       "description": "From the blend: a learned ranker, or fixed weights (too little data)."},
+            "ranker_message": {"type": "string"},
+        }  # fmt: skip
+    if name == "playlist":
+        properties["clusters"] = _answer_schema("clusters")["properties"]["clusters"]
     if name == "situation":
         properties |= {
             "fallback": {"type": "boolean", "description": "The text matched no playlist: popular songs instead."},

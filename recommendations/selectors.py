@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ingestion.models import Album, Artist, Genre, Playlist, PlaylistTrack, Track, TrackArtist
+from recommendations.engines.cf import ListenerRow
 from recommendations.engines.features import AUDIO_FEATURES, CatalogSnapshot
 
 NEWEST_RELEASES = 8
@@ -144,6 +145,33 @@ def training_playlists() -> list[tuple[str, list[int]]]:
     if current_tracks:
         playlists.append((names.get(current_id, ""), current_tracks))
     return playlists
+
+
+def training_playlist_pks() -> list[int]:
+    """The pks of the playlists `training_playlists` returns, in the same order (the non-empty ones)."""
+    with_entries = Playlist.objects.filter(Exists(PlaylistTrack.objects.filter(playlist_id=OuterRef("pk"))))
+    return list(with_entries.order_by("pk").values_list("pk", flat=True))
+
+
+def listener_rows() -> list[ListenerRow]:
+    """Every listener who keeps or rejects a song, as a row for collaborative filtering: the tracks they keep
+    (likes and favourite songs) and the ones they disliked. Two queries; listeners in pk order, tracks sorted."""
+    from filters.models import TasteProfile
+    from recommendations.models import TrackReaction
+
+    kept: dict[int, set[int]] = defaultdict(set)
+    disliked: dict[int, set[int]] = defaultdict(set)
+    for user_id, track_id, kind in TrackReaction.objects.values_list("user_id", "track_id", "kind").iterator(
+        chunk_size=50_000
+    ):
+        (kept if kind == TrackReaction.Kind.LIKE else disliked)[user_id].add(track_id)
+    favourites = TasteProfile.favourite_tracks.through.objects.values_list("tasteprofile__user_id", "track_id")
+    for user_id, track_id in favourites.iterator(chunk_size=50_000):
+        kept[user_id].add(track_id)
+    return [
+        ListenerRow(positive_ids=sorted(kept[user]), negative_ids=sorted(disliked[user] - kept[user]))
+        for user in sorted(set(kept) | set(disliked))
+    ]
 
 
 def reacted_track_ids(*, user_id: int, kind: str) -> list[int]:

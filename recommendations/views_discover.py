@@ -15,10 +15,12 @@ from recommendations.selectors import reacted_track_ids
 from recommendations.services.picks import (
     PlaylistSourceError,
     catalog_playlists_matching,
+    playlist_picks_recommend,
     playlist_sources,
+    source_title,
     source_tracks,
 )
-from recommendations.services.recommending import recommend_clusters, recommend_situation
+from recommendations.services.recommending import recommend_situation
 
 RESULTS = 20
 SITUATION_EXAMPLES = ("코딩할 때 듣기 좋은 음악", "music for a rainy drive", "잠들기 전", "workout", "study focus")
@@ -29,7 +31,7 @@ class SituationForm(forms.Form):
 
 
 def situation_search(request: HttpRequest) -> HttpResponse:
-    """GET ?q=…: Song2Vec's songs for the situation, and which playlists it matched."""
+    """GET ?q=…: the blend's (or Song2Vec's) songs for the situation, and which playlists it matched."""
     form = SituationForm(request.GET or None)
     context = {"form": form, "examples": SITUATION_EXAMPLES, "answer": None, "error": ""}
     context.update(player_context(request.user), liked_ids=_liked(request))
@@ -43,7 +45,7 @@ def situation_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def playlist_picks(request: HttpRequest) -> HttpResponse:
-    """GET: the playlists to choose from; ?source=KEY: clusters recommendations for that playlist, with a chart."""
+    """GET: the playlists to choose from; ?source=KEY: the blend's songs for that playlist, with its clusters chart."""
     user = request.user
     find = request.GET.get("find", "")[:100]
     context = {
@@ -66,8 +68,11 @@ def playlist_picks(request: HttpRequest) -> HttpResponse:
             elif not chosen.track_ids:
                 context["error"] = _("None of this playlist's songs is in our catalog yet: nothing to go on.")
             else:
-                context["answer"] = recommend_clusters(playlist_track_ids=chosen.track_ids, k=RESULTS, user=user)
-                context["clusters"] = _cluster_rows(context["answer"])
+                picks = playlist_picks_recommend(
+                    user=user, track_ids=chosen.track_ids, title=source_title(chosen.source), k=RESULTS
+                )
+                context["answer"] = picks.answer
+                context["clusters"] = _cluster_rows(picks.clusters) if picks.clusters is not None else []
         except (PlaylistSourceError, ModelNotTrained, ArtifactUnavailable) as error:
             context["error"] = str(error)
     return render(request, "recommendations/playlist_picks.html", context)

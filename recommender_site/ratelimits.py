@@ -81,7 +81,7 @@ def search_limits(user_id: int) -> list[tuple[str | Callable, str]]:
     return [("ip", settings.SEARCH_RATE_LIMIT_PER_IP), (account_key(user_id), settings.SEARCH_RATE_LIMIT_PER_ACCOUNT)]
 
 
-API_VIEWS = {"api-content", "api-clusters", "api-situation"}
+API_VIEWS = {"api-content", "api-clusters", "api-playlist", "api-situation"}
 
 
 def _api_user_id(request: HttpRequest) -> int | None:

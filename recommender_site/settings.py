@@ -347,6 +347,10 @@ AUDIO_MIN_TRAINING_TRACKS = env_int("AUDIO_MIN_TRAINING_TRACKS", 40, minimum=5)
 AUDIO_ANALYSIS_BATCH = env_int("AUDIO_ANALYSIS_BATCH", 200, minimum=0)
 # Processes that analyse audio for training (1: in the calling process).
 AUDIO_ANALYSIS_WORKERS = env_int("AUDIO_ANALYSIS_WORKERS", 2, minimum=1)
+# The learned blend's training budget (train_recommenders): at most this many playlists teach the ranker, in this
+# many boosting rounds. Small enough that the demo trains in seconds; raise both for a large catalog.
+RECOMMENDER_BLEND_RANKER_PLAYLISTS = env_int("RECOMMENDER_BLEND_RANKER_PLAYLISTS", 150, minimum=1)
+RECOMMENDER_BLEND_ROUNDS = env_int("RECOMMENDER_BLEND_ROUNDS", 60, minimum=1)
 
 # --- Scheduled work (Celery beat): schedules are "HH:MM", "sun HH:MM", "every 15m" or "off", in CELERY_TIMEZONE ---
 CELERY_TIMEZONE = env_timezone("CELERY_TIMEZONE", TIME_ZONE)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/openapi.json", openapi.openapi_json, name="openapi-json"),
     path("api/v1/recommendations/content", api.content_recommendations, name="api-content"),
     path("api/v1/recommendations/clusters", api.cluster_recommendations, name="api-clusters"),
+    path("api/v1/recommendations/playlist", api.playlist_recommendations, name="api-playlist"),
     path("api/v1/recommendations/situation", api.situation_recommendations, name="api-situation"),
     # Before allauth's own /accounts/login/ (same path and template): too many failed logins answer 429.
     path("accounts/login/", views_login.login, name="login-limited"),

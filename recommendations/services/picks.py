@@ -23,14 +23,19 @@ from accounts.services import spotify_client_for_user, spotify_error_message
 from ingestion.models import Playlist, Track
 from ingestion.spotify.client import SpotifyClient
 from ingestion.spotify.errors import SpotifyError, SpotifyRefused
+from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.parsing import catalog_id
 from recommendations.selectors import reacted_track_ids
+from recommendations.services.blending import blend_available, recommend_blend
+from recommendations.services.recommending import ClusterRecommendations, Recommendations, recommend_clusters
 
 logger = logging.getLogger(__name__)
 
 SPOTIFY_PLAYLISTS_SHOWN = 50
 SPOTIFY_TRACKS_READ = 500  # per playlist: clusters need the shape of a taste, not every track
 SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+BLEND_SEEDS = 100  # a playlist's first tracks the blend starts from (the challenge's longest seed lists are 100)
+UNTITLED_SOURCES = ("liked", "spotify-saved")  # their label is ours, not a title the listener gave
 
 
 class PlaylistSourceError(Exception):
@@ -108,6 +113,44 @@ def liked_track_ids(*, user: User) -> list[int]:
     from recommendations.models import TrackReaction
 
     return reacted_track_ids(user_id=user.pk, kind=TrackReaction.Kind.LIKE)
+
+
+@dataclass(frozen=True)
+class PlaylistPicks:
+    answer: Recommendations  # the blend's songs, or the clusters recommender's while no blend is trained
+    clusters: ClusterRecommendations | None  # the playlist's sound clusters (for the chart), if that model exists
+
+
+def playlist_picks_recommend(
+    *, user: User, track_ids: list[int], title: str | None = None, k: int = 20, reroll_seed: int | None = None
+) -> PlaylistPicks:
+    """New songs for a playlist: the learned blend from its title and first tracks (co-occurrence, Song2Vec, CF,
+    terms, popularity), each naming the signal behind it, plus the clusters chart; while no blend is trained,
+    the clusters recommender's songs as before. Never a track of the playlist nor one the listener disliked.
+    Reads only. Raises ModelNotTrained / ArtifactUnavailable when neither can answer."""
+    clusters: ClusterRecommendations | None = None
+    try:
+        clusters = recommend_clusters(playlist_track_ids=track_ids, k=k, user=user)
+    except (ModelNotTrained, ArtifactUnavailable):
+        if not blend_available():
+            raise
+    if blend_available():
+        blended = recommend_blend(
+            title=title,
+            seed_track_ids=track_ids[:BLEND_SEEDS],
+            exclude_track_ids=track_ids,
+            k=k,
+            reroll_seed=reroll_seed,
+            user=user,
+        )
+        if blended.tracks or clusters is None:
+            return PlaylistPicks(blended, clusters)
+    return PlaylistPicks(clusters, clusters)
+
+
+def source_title(source: PlaylistSource) -> str | None:
+    """The title a playlist's songs are asked for with: its name, not our label for the liked or saved songs."""
+    return None if source.key in UNTITLED_SOURCES else source.label
 
 
 def _spotify_source_tracks(user: User, key: str) -> SourceTracks:

@@ -8,9 +8,12 @@ Beat runs `rebuild_if_dirty_task` every REBUILD_CHECK_SECONDS; it rebuilds the c
 when the dataset is dirty and the last rebuild started at least REBUILD_MIN_INTERVAL_SECONDS ago, so a burst of
 changes costs one rebuild. It reads the change count *before* the catalog and afterwards remembers that count
 as rebuilt: a change that arrives during the rebuild keeps the dataset dirty for the next one. Nightly, the same
-engines are rebuilt whatever the count says; weekly, Song2Vec is retrained. Every catalog rebuild also fits the
-active Song2Vec to the new catalog without retraining Word2Vec (`song2vec-refit`): tracks that no playlist holds
-are placed in its space by their content the same day, and the weekly retrain learns from new playlists.
+engines are rebuilt whatever the count says; weekly, Song2Vec, terms, collaborative filtering and the blend's
+ranker are retrained. Once trained, terms and collaborative filtering are refitted by every catalog rebuild too
+(seconds), so new tracks, hidden flags and, nightly, the listeners' likes reach them. Every catalog rebuild also
+fits the active Song2Vec to the new catalog without retraining Word2Vec (`song2vec-refit`): tracks that no
+playlist holds are placed in its space by their content the same day, and the weekly retrain learns from new
+playlists.
 
 One rebuild at a time: each holds the `rebuild` lease, a row claimed by a conditional UPDATE and renewed by a
 heartbeat thread while the rebuild runs; a worker that dies stops renewing, and the lease is free again after
@@ -53,8 +56,17 @@ CATALOG_ENGINES = (ModelVersion.Engine.CONTENT.value, ModelVersion.Engine.CLUSTE
 # Not an engine of its own: the active Song2Vec fitted to the new catalog without retraining (new tracks placed by
 # content), part of every catalog rebuild; a no-op until Song2Vec has been trained once.
 SONG2VEC_REFIT = "song2vec-refit"
-CATALOG_REBUILD = (*CATALOG_ENGINES, SONG2VEC_REFIT)
-PLAYLIST_ENGINES = (ModelVersion.Engine.SONG2VEC.value,)  # retrained weekly: Word2Vec is the slow one
+# Refit with every catalog rebuild once they have an active version (seconds: ALS, term counts), so new tracks,
+# hidden flags and, nightly, the listeners' new likes and dislikes reach them; their first fit is the weekly one's.
+REFRESHED_WHEN_TRAINED = (ModelVersion.Engine.TERMS.value, ModelVersion.Engine.CF.value)
+CATALOG_REBUILD = (*CATALOG_ENGINES, SONG2VEC_REFIT, *REFRESHED_WHEN_TRAINED)
+# Retrained weekly: Word2Vec is the slow one, and the blend's ranker fits a Song2Vec of its own (last: it is
+# trained on its own split of the playlists, not on the versions just built).
+PLAYLIST_ENGINES = (
+    ModelVersion.Engine.SONG2VEC.value,
+    *REFRESHED_WHEN_TRAINED,
+    ModelVersion.Engine.BLEND.value,
+)
 
 
 class RebuildKind:
@@ -297,6 +309,14 @@ def _analyse_new_audio() -> AudioAnalysisSummary | None:
         return None
 
 
+def _due(engine: str, kind: str) -> bool:
+    """Whether a rebuild of this kind trains `engine`: cf and terms are refreshed by catalog rebuilds only once the
+    weekly retrain (or train_recommenders) has trained them."""
+    if engine not in REFRESHED_WHEN_TRAINED or kind == RebuildKind.WEEKLY:
+        return True
+    return ModelVersion.objects.filter(engine=engine, is_active=True).exists()
+
+
 def _train(*, kind: str, engines: Sequence[str], force: bool) -> RebuildOutcome:
     """Train each installed engine of `engines` on one read of the catalog; failures are recorded per engine."""
     installed = installed_engines()
@@ -306,7 +326,8 @@ def _train(*, kind: str, engines: Sequence[str], force: bool) -> RebuildOutcome:
         and song2vec in installed
         and ModelVersion.objects.filter(engine=song2vec, is_active=True).exists()  # else: the weekly run trains it
     )
-    engines = [engine for engine in engines if engine in installed] + ([SONG2VEC_REFIT] if refit else [])
+    engines = [engine for engine in engines if engine in installed and _due(engine, kind)]
+    engines += [SONG2VEC_REFIT] if refit else []
     outcome = RebuildOutcome(kind, "rebuilt")
     data = training_data_read(engines=[engine for engine in engines if engine != SONG2VEC_REFIT])
     for engine in engines:

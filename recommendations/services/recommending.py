@@ -7,7 +7,7 @@ deleted since simply drop out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ingestion.models import Track
-from recommendations.artifacts import CLUSTERS, CONTENT, SONG2VEC, LoadedModel, active_model, engine_spec
+from recommendations.artifacts import CF, CLUSTERS, CONTENT, SONG2VEC, LoadedModel, active_model, engine_spec
 from recommendations.engines import Reason, Recommendation
 from recommendations.engines.clusters import ClusterProfile
 from recommendations.engines.content import Emotion, Mood, Speed
@@ -29,6 +29,7 @@ class RecommendedTrack:
     track: Track  # album selected, credits (with artists, in order) prefetched
     score: float
     reason: tuple[Reason, ...]  # its parts; `recommendations.reasons` words them
+    signal: str = ""  # with the blend: the generator that put it there (engines.blend.GENERATORS)
 
     @property
     def artist_names(self) -> list[str]:
@@ -106,6 +107,34 @@ def recommend_clusters(
     return ClusterRecommendations(model.engine_name, model.version, tracks, answer.shares, answer.profiles)
 
 
+def recommend_cf(
+    *,
+    seed_track_ids: Iterable[int],
+    k: int = 20,
+    exclude_track_ids: Iterable[int] = (),
+    reroll_seed: int | None = None,
+    user: AbstractBaseUser | None = None,
+) -> Recommendations | None:
+    """"Listeners like you": what the people and playlists who keep these tracks also keep (collaborative
+    filtering, the seeds folded in), `user`'s dislikes as negatives and never returned. Reads only. None when no
+    seed is in the model (its answer would be the most kept songs, not listeners like this one). Raises
+    ModelNotTrained, ArtifactUnavailable, or ValueError while the engine is not installed."""
+    engine_spec(CF.name)
+    model = active_model(CF)
+    disliked = _disliked(user)
+    answer = model.engine.recommend(
+        seed_ids=list(seed_track_ids),
+        negative_ids=disliked,
+        k=k,
+        exclude_ids=_excluded(model, exclude_track_ids, user),
+        reroll_seed=reroll_seed,
+    )
+    if answer.fallback:
+        return None
+    tracks = [replace(item, signal="cf") for item in _with_tracks(answer.recommendations, k)]
+    return Recommendations(model.engine_name, model.version, tracks)
+
+
 def recommend_situation(
     *,
     text: str,
@@ -115,16 +144,29 @@ def recommend_situation(
     reroll_seed: int | None = None,
     user: AbstractBaseUser | None = None,
 ) -> SituationRecommendations:
-    """Songs for a situation ("music for a rainy drive", "코딩할 때") from Song2Vec, optionally near seed tracks;
-    never one `user` disliked.
+    """Songs for a situation ("music for a rainy drive", "코딩할 때"), optionally near seed tracks, from the learned
+    blend (`blending.recommend_blend`: co-occurrence, Song2Vec, CF, terms and popularity); from Song2Vec alone
+    while no blend is trained or loadable. Never one `user` disliked.
 
     Reads only. A text that matches no playlist name still answers (popular or seed-near songs), with
     `fallback` set and a `message` for the listener. Raises ValueError when Song2Vec is not installed.
     """
+    from recommendations.services.blending import blend_available, recommend_blend  # blending imports this module
+
     seeds = list(seed_track_ids)
     if not text.strip() and not seeds:
         raise ValueError("describe the situation, e.g. “music for a rainy drive”")
     engine_spec(SONG2VEC.name)  # ValueError while the engine is not installed
+    if blend_available():
+        blended = recommend_blend(
+            title=text, seed_track_ids=seeds, k=k, exclude_track_ids=exclude_track_ids, reroll_seed=reroll_seed,
+            user=user,
+        )  # fmt: skip
+        if blended.tracks:
+            return SituationRecommendations(
+                blended.engine, blended.version, blended.tracks, fallback=blended.fallback, message=blended.message,
+                playlists=blended.playlists, situations=blended.situations,
+            )  # fmt: skip
     model = active_model(SONG2VEC)
     answer = model.engine.recommend(
         situation=text,
@@ -156,10 +198,13 @@ def _excluded(model: LoadedModel, exclude_track_ids: Iterable[int], user: Abstra
     # `__in`, not `=True`: Django writes that as a bare `WHERE is_hidden`, which SQLite answers by scanning
     # every track (0.3 s at 140k) instead of reading the is_hidden index.
     hidden_since = Track.objects.filter(is_hidden__in=[True], updated_at__gte=since).values_list("pk", flat=True)
-    disliked = []
-    if user is not None and user.is_authenticated:
-        disliked = reacted_track_ids(user_id=user.pk, kind=TrackReaction.Kind.DISLIKE)
-    return [*exclude_track_ids, *disliked, *hidden_since]
+    return [*exclude_track_ids, *_disliked(user), *hidden_since]
+
+
+def _disliked(user: AbstractBaseUser | None) -> list[int]:
+    if user is None or not user.is_authenticated:
+        return []
+    return reacted_track_ids(user_id=user.pk, kind=TrackReaction.Kind.DISLIKE)
 
 
 def _with_tracks(found: Sequence[Recommendation], k: int) -> list[RecommendedTrack]:

@@ -3,7 +3,9 @@
 A list is one `TodayList` row per listener, day and reroll, filled once by `today_compute` and never changed
 afterwards, so the same day and reroll always show the same songs. The content recommender works from the
 taste profile; when the listener has liked songs, half the list comes from the clusters recommender with the
-liked songs as the playlist. New releases are picked first. Disliked and hidden tracks never appear.
+liked songs as the playlist, and when collaborative filtering is trained a quarter of the list comes from
+"listeners like you" (CF folded in from the liked and favourite songs; the clusters' share shrinks to make room).
+New releases are picked first. Disliked and hidden tracks never appear.
 """
 from __future__ import annotations
 
@@ -29,11 +31,17 @@ from recommendations.artifacts import CONTENT, ArtifactUnavailable, ModelNotTrai
 from recommendations.engines import reason_parts_json
 from recommendations.models import TodayEntry, TodayList, TrackReaction
 from recommendations.selectors import reacted_track_ids
-from recommendations.services.recommending import RecommendedTrack, recommend_clusters, recommend_content
+from recommendations.services.recommending import (
+    RecommendedTrack,
+    recommend_cf,
+    recommend_clusters,
+    recommend_content,
+)
 
 logger = logging.getLogger(__name__)
 
 TODAY_SIZE = 20
+CF_SHARE = TODAY_SIZE // 4  # "listeners like you": at most this many of the list, taken from the likes-based half
 NEW_RELEASE_DAYS = 90  # released this recently (and not after the day itself) counts as new
 MAX_REROLLS_PER_DAY = 20
 STALE_RUNNING = dt.timedelta(minutes=10)  # a worker that claimed a list this long ago has died
@@ -363,8 +371,25 @@ def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
             ).tracks
         except (ModelNotTrained, ArtifactUnavailable):
             logger.warning("today list %s: no clusters model, content only", today_list.pk)
+    _progress(today_list, 70)
+    from_cf = _listeners_like_you(today_list, [*liked, *favourites], excluded)
     _progress(today_list, 80)
-    return _blend(content.tracks, from_likes, day=today_list.day, size=TODAY_SIZE)
+    return _blend(content.tracks, from_likes, day=today_list.day, size=TODAY_SIZE, from_cf=from_cf)
+
+
+def _listeners_like_you(today_list: TodayList, kept: list[int], excluded: list[int]) -> list[RecommendedTrack]:
+    """CF's songs for the listener's liked and favourite songs; none while CF is not trained (or knows none)."""
+    if not kept:
+        return []
+    try:
+        found = recommend_cf(
+            seed_track_ids=kept, k=2 * CF_SHARE, exclude_track_ids=excluded, reroll_seed=_reroll_seed(today_list),
+            user=today_list.user,
+        )  # fmt: skip
+    except (ModelNotTrained, ArtifactUnavailable, ValueError):
+        logger.info("today list %s: no collaborative filtering model, no listeners-like-you share", today_list.pk)
+        return []
+    return found.tracks if found is not None else []
 
 
 def _reroll_seed(today_list: TodayList) -> int:
@@ -373,21 +398,27 @@ def _reroll_seed(today_list: TodayList) -> int:
 
 
 def _blend(
-    content: Sequence[RecommendedTrack], from_likes: Sequence[RecommendedTrack], *, day: dt.date, size: int
+    content: Sequence[RecommendedTrack],
+    from_likes: Sequence[RecommendedTrack],
+    *,
+    day: dt.date,
+    size: int,
+    from_cf: Sequence[RecommendedTrack] = (),
 ) -> list[tuple[str, RecommendedTrack]]:
-    """Likes-based songs and content songs taken in turns, new releases first; no track twice."""
-    seen: set[int] = set()
-    liked_part = _unique(from_likes, seen)[: size // 2]
-    seen = {item.track.pk for item in liked_part}
-    candidates = _unique(content, seen)
+    """Content, likes-based (clusters) and listeners-like-you (CF) songs taken in turns, new releases first; no
+    track twice. The likes-based half is shared: CF takes up to a quarter of the list, the clusters the rest."""
+    cf_part = _unique(from_cf, set())[:CF_SHARE]
+    liked_part = _unique(from_likes, {item.track.pk for item in cf_part})[: size // 2 - len(cf_part)]
+    candidates = _unique(content, {item.track.pk for item in (*cf_part, *liked_part)})
     # New releases among the content candidates first, then the best of the rest, in the engine's order.
     content_part = [item for item in candidates if _is_new(item.track, day)]
     content_part += [item for item in candidates if not _is_new(item.track, day)]
-    content_part = content_part[: size - len(liked_part)]
+    content_part = content_part[: size - len(liked_part) - len(cf_part)]
     turns: list[tuple[str, RecommendedTrack]] = []
-    for index in range(max(len(content_part), len(liked_part))):
+    for index in range(max(len(content_part), len(liked_part), len(cf_part))):
         turns += [("content", item) for item in content_part[index : index + 1]]
         turns += [("clusters", item) for item in liked_part[index : index + 1]]
+        turns += [("cf", item) for item in cf_part[index : index + 1]]
     turns.sort(key=lambda pick: not _is_new(pick[1].track, day))  # stable: keeps the turns within each group
     return turns
 

@@ -41,9 +41,11 @@ from recommendations.artifacts import (
     installed_engines,
 )
 from recommendations.engines import Engine
+from recommendations.engines.cf import ListenerRow
 from recommendations.engines.features import ARTIFACT_FORMAT, CatalogSnapshot
 from recommendations.models import ModelVersion
-from recommendations.selectors import catalog_snapshot, training_playlists
+from recommendations.selectors import catalog_snapshot, listener_rows, training_playlist_pks, training_playlists
+from recommendations.services import training_blend
 from recommendations.services.audio import AudioTrainingSet, audio_training_set
 from recommendations.services.queueing import task_queue
 
@@ -76,12 +78,18 @@ class TrainingData:
     catalog: CatalogSnapshot
     read_at: datetime
     playlists: list[tuple[str, list[int]]] | None = None
+    listeners: list[ListenerRow] | None = None  # likes and favourites kept, dislikes (collaborative filtering)
+    playlist_pks: list[int] | None = None  # the pk of each of `playlists` (which ones the blend's ranker learnt on)
     audio: AudioTrainingSet | None = None  # read (and analysed) by the first engine that reads audio
 
     @classmethod
-    def read(cls, *, with_playlists: bool) -> TrainingData:
+    def read(cls, *, with_playlists: bool, with_listeners: bool = False) -> TrainingData:
         read_at = timezone.now()  # before reading: a change made during the read counts as "after"
-        return cls(catalog_snapshot(), read_at, training_playlists() if with_playlists else None)
+        playlists = training_playlists() if with_playlists else None
+        pks = training_playlist_pks() if with_playlists else None
+        if playlists is not None and pks is not None and len(pks) != len(playlists):
+            pks = None  # a playlist filled or emptied between the two reads: the ranker names positions instead
+        return cls(catalog_snapshot(), read_at, playlists, listener_rows() if with_listeners else None, pks)
 
     @cached_property
     def catalog_digest(self) -> bytes:
@@ -101,6 +109,14 @@ class TrainingData:
         _update_with_texts(digest, (name for name, _ in playlists))
         _update_with_array(digest, np.array([len(tracks) for _, tracks in playlists], dtype=np.int64))
         _update_with_array(digest, np.fromiter((pk for _, tracks in playlists for pk in tracks), dtype=np.int64))
+        return digest.digest()
+
+    @cached_property
+    def listeners_digest(self) -> bytes:
+        digest = hashlib.sha256()
+        for row in self.listeners or []:
+            _update_with_array(digest, np.asarray(row.positive_ids, dtype=np.int64))
+            _update_with_array(digest, np.asarray(row.negative_ids, dtype=np.int64))
         return digest.digest()
 
     @cached_property
@@ -133,12 +149,18 @@ def training_data_hash(*, spec: EngineSpec, params: dict[str, Any], data: Traini
     digest.update(data.audio_digest if spec.reads_audio else data.catalog_digest)
     if spec.uses_playlists:
         digest.update(data.playlists_digest)
+    if spec.uses_listeners:
+        digest.update(data.listeners_digest)
     return digest.hexdigest()
 
 
 def training_data_read(*, engines: Sequence[str]) -> TrainingData:
-    """The catalog (and playlists, if one of `engines` uses them), read once for all of them."""
-    return TrainingData.read(with_playlists=any(engine_spec(name).uses_playlists for name in engines))
+    """The catalog (and playlists, listeners, if one of `engines` uses them), read once for all of them."""
+    specs = [engine_spec(name) for name in engines]
+    return TrainingData.read(
+        with_playlists=any(spec.uses_playlists for spec in specs),
+        with_listeners=any(spec.uses_listeners for spec in specs),
+    )
 
 
 def recommender_train(
@@ -153,7 +175,9 @@ def recommender_train(
     Safe to re-run: an unchanged catalog is skipped; a changed one makes a new version.
     """
     spec = engine_spec(engine)
-    data = data or TrainingData.read(with_playlists=spec.uses_playlists)
+    data = data or TrainingData.read(with_playlists=spec.uses_playlists, with_listeners=spec.uses_listeners)
+    if spec.uses_listeners and data.listeners is None:  # read for other engines: add what this one needs
+        data.listeners = listener_rows()
     if spec.reads_audio and data.audio is None:
         data.audio = audio_training_set(progress=progress)
     _check_enough_data(spec, data)
@@ -289,6 +313,8 @@ def _fit(spec: EngineSpec, params: dict[str, Any], data: TrainingData, progress:
     if spec.reads_audio:
         audio = data.audio
         return engine_class.fit(audio.descriptors, audio.targets, measured=audio.measured, truth=audio.truth, **params)
+    if spec.name in training_blend.FITS:  # cf, terms, blend: playlists and listeners, no catalog-only fit
+        return training_blend.FITS[spec.name](data, params)
     if spec.name == ModelVersion.Engine.SONG2VEC:
         # Word2Vec is the one long fit (minutes on a large MPD slice): a bar per epoch when asked for.
         from recommendations.engines.song2vec.vectors import Word2VecParams
@@ -425,6 +451,7 @@ def _metrics(
         metrics.update(_song2vec_metrics(model))
     if spec.reads_audio:
         metrics.update(model.metrics(), audio_unreadable=data.audio.failed)
+    metrics.update(training_blend.metrics(spec.name, model, data))
     return metrics
 
 

@@ -15,6 +15,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
 CONTENT = "/api/v1/recommendations/content"
 CLUSTERS = "/api/v1/recommendations/clusters"
 SITUATION = "/api/v1/recommendations/situation"
+PLAYLIST = "/api/v1/recommendations/playlist"
 
 
 @pytest.fixture
@@ -165,7 +166,7 @@ def test_openapi_document_describes_every_endpoint_and_parameter(client):
 
     document = response.json()
     assert response.status_code == 200 and document["openapi"].startswith("3.")
-    assert set(document["paths"]) == {CONTENT, CLUSTERS, SITUATION}
+    assert set(document["paths"]) == {CONTENT, CLUSTERS, PLAYLIST, SITUATION}
     content = document["paths"][CONTENT]["get"]
     mood = next(p for p in content["parameters"] if p["name"] == "mood")
     assert mood["schema"]["enum"] == ["bright", "dark"]
@@ -177,5 +178,31 @@ def test_api_docs_page_lists_the_endpoints(client):
     response = client.get("/api/")
 
     assert response.status_code == 200
-    for path in (CONTENT, CLUSTERS, SITUATION):
+    for path in (CONTENT, CLUSTERS, PLAYLIST, SITUATION):
         assert path in response.content.decode()
+
+
+def test_playlist_picks_come_from_the_blend_with_a_signal_per_track(client, listener, catalog):
+    for engine in ("cf", "terms", "blend"):
+        recommender_train(engine=engine)
+    workout = PlaylistFactory(name="my workout", tracks=[catalog["rock_1"]])
+
+    body = client.get(PLAYLIST, {"playlist": workout.pk, "k": 3}).json()
+
+    assert body["engine"] == "blend" and body["ranker"] == "fixed" and "fixed weights" in body["ranker_message"]
+    assert "Riff" not in titles_of(body) and len(body["tracks"]) == 3
+    assert all(track["signal"] in ("cooccurrence", "song2vec", "cf", "terms", "popularity") for track in body["tracks"])
+    assert body["clusters"]  # the playlist's sound clusters still come along
+    situation = client.get(SITUATION, {"q": "workout", "k": 3}).json()
+    assert situation["engine"] == "blend" and situation["tracks"][0]["signal"]
+
+
+def test_playlist_picks_without_a_blend_come_from_the_clusters(client, listener, catalog):
+    body = client.get(PLAYLIST, {"track": [catalog["rock_1"].pk, catalog["rock_2"].pk], "title": "gym", "k": 3}).json()
+
+    assert body["engine"] == "clusters" and len(body["tracks"]) == 3
+    assert all(track["signal"] is None for track in body["tracks"])
+
+
+def titles_of(body) -> list[str]:
+    return [track["title"] for track in body["tracks"]]

@@ -19,6 +19,8 @@ from recommendations.services.today import (
     today_precompute_all,
     today_request,
 )
+from recommendations.services.training import recommender_train
+from tests.factories import PlaylistFactory
 from tests.filters.catalog import build_listener_catalog, train_recommenders
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
@@ -343,3 +345,23 @@ def test_a_changed_taste_after_the_days_last_list_keeps_the_latest(
     TasteProfile.objects.filter(user=user).update(mood="dark", updated_at=timezone.now())
 
     assert request_list(user, django_capture_on_commit_callbacks).pk == first.pk
+
+
+def test_listeners_like_you_take_a_quarter_from_cf_and_new_releases_still_come_first(
+    tracks, django_capture_on_commit_callbacks
+):
+    for start in range(0, 80, 8):  # ten playlists of eight neighbouring songs: what CF learns who keeps what
+        PlaylistFactory(name=f"mix {start}", tracks=tracks[start : start + 8])
+    recommender_train(engine="cf")
+    user = make_listener(favourites=[tracks[1]])
+    for track in tracks[2:5]:
+        reaction_set(user=user, track=track, kind="like")
+
+    today_list = request_list(user, django_capture_on_commit_callbacks)
+
+    engines = list(today_list.entries.values_list("engine", flat=True))
+    assert engines.count("cf") == 5 and engines.count("clusters") == 5 and engines.count("content") == 10
+    from_cf = set(today_list.entries.filter(engine="cf").values_list("track_id", flat=True))
+    assert {tracks[i].pk for i in (0, 5, 6, 7)} <= from_cf  # the rest of the playlist that holds the liked songs
+    newness = [item.is_new for item in today_items(today_list=today_list, user=user)]
+    assert any(newness) and newness == sorted(newness, reverse=True)

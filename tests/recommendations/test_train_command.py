@@ -39,7 +39,9 @@ def test_default_is_every_installed_engine(catalog):
 
     train()
 
-    assert set(ModelVersion.objects.values_list("engine", flat=True)) == {"content", "clusters", "song2vec"}
+    assert set(ModelVersion.objects.values_list("engine", flat=True)) == {
+        "content", "clusters", "song2vec", "cf", "terms", "blend",
+    }  # fmt: skip
 
 
 def test_second_run_on_an_unchanged_catalog_skips(catalog):
@@ -131,3 +133,26 @@ def test_song2vec_without_playlists_is_not_trained_and_not_an_error(catalog):
     assert "song2vec: not trained: song2vec learns from playlists and there are none" in output
     assert not ModelVersion.objects.filter(engine="song2vec").exists()
     assert ModelVersion.objects.filter(is_active=True).count() == 2
+
+
+def test_cf_terms_and_blend_learn_from_the_playlists_and_the_blend_says_it_fell_back(catalog):
+    PlaylistFactory(name="gym", tracks=catalog[:4])
+    PlaylistFactory(name="sleep", tracks=catalog[4:])
+
+    output = train("--engine", "song2vec", "--engine", "cf", "--engine", "terms", "--engine", "blend")
+
+    assert all(f"{engine}: trained v1" in output for engine in ("cf", "terms", "blend"))
+    assert "fixed blend: The ranker needs at least 40 playlists" in output
+    versions = {version.engine: version for version in ModelVersion.objects.filter(is_active=True)}
+    assert versions["cf"].metrics["playlists"] == 2 and versions["cf"].metrics["entries"] == 8
+    assert versions["terms"].metrics["terms"] > 0
+    assert versions["blend"].metrics["ranker"] == "fixed" and versions["blend"].metrics["ranker_playlists"] == 0
+
+
+def test_the_fixed_blend_is_shown_in_the_admin_list(catalog, admin_client):
+    PlaylistFactory(name="gym", tracks=catalog)
+    train("--engine", "blend")
+
+    page = admin_client.get("/admin/recommendations/modelversion/").content.decode()
+
+    assert "ranker fixed" in page

@@ -27,14 +27,14 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_applicatio
 
 @pytest.fixture
 def api_key(django_db_setup, django_db_blocker, settings, tmp_path):
-    """A listener's token, over a small trained catalog (all three engines), so answers are real 200s."""
+    """A listener's token, over a small trained catalog (every engine), so answers are real 200s."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.VAR_DIR = tmp_path / "var"
     forget_loaded_engines()
     tracks = build_listener_catalog(size=40)
     for n in range(12):
         PlaylistFactory(name=("rainy drive", "coding focus", "workout")[n % 3], tracks=tracks[n : n + 12])
-    for engine in ("content", "clusters", "song2vec"):
+    for engine in ("content", "clusters", "song2vec", "cf", "terms", "blend"):
         recommender_train(engine=engine)
     # schemathesis calls the real WSGI handler, whose request_finished signal closes the database connection, the
     # one holding this test's transaction (on PostgreSQL every later query would fail); Django's test client

@@ -62,6 +62,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Which deterministic sample to hold out.")
         parser.add_argument("--epochs", type=int, help="Word2Vec epochs for song2vec (default: the engine's).")
         parser.add_argument("--workers", type=int, help="Word2Vec threads (1 makes the numbers exactly repeatable).")
+        parser.add_argument(
+            "--blend-budget", choices=("engine", "product"), default="engine",
+            help="The hybrid's training budget: the engine's defaults, or the smaller one train_recommenders uses "
+            "(fewer ranker playlists, rounds and candidates; see RECOMMENDER_BLEND_*).",
+        )  # fmt: skip
         parser.add_argument("--json", action="store_true", help="Print the report as JSON on standard output.")
         parser.add_argument(
             "--record", action="store_true",
@@ -88,6 +93,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 params=_params(options),
                 progress=bars.callbacks(),
+                blend_params=_blend_params(options),
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
@@ -188,3 +194,11 @@ class _Bars:
             self.bar.close()
             self.bar = None
 
+
+def _blend_params(options: dict[str, Any]) -> dict[str, Any] | None:
+    """The product's blend fit parameters (`artifacts.BLEND`) with --blend-budget product; else the engine's."""
+    if options["blend_budget"] != "product":
+        return None
+    from recommendations.artifacts import BLEND
+
+    return BLEND.params()

@@ -80,6 +80,10 @@ class Command(BaseCommand):
                 f"{engine}: trained v{result['version']} in {result['seconds']} s on "
                 f"{result['metrics']['tracks']:,} tracks ({megabytes:.1f} MB), {state}"
             ))  # fmt: skip
+            if result["metrics"].get("ranker") == "fixed":
+                self.stdout.write(self.style.WARNING(f"  fixed blend: {result['metrics']['ranker_message']}"))
+            elif result["metrics"].get("ranker") == "learned":
+                self.stdout.write(f"  ranker learnt from {result['metrics']['ranker_playlists']} playlists")
             if "learned" in result["metrics"]:  # the audio model: what it learned from, or that it could not
                 self.stdout.write(f"  {_audio_line(result['metrics'])}")
 
