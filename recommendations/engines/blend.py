@@ -108,6 +108,7 @@ class BlendParams:
     learning_rate: float = 0.05
     rounds: int = 200
     truncation: int = 200  # lambdarank looks this deep into each list: R-precision reads the top |hidden| tracks
+    training_negatives: int = 0  # per training request, keep only this many non-hits, the best ranked (0: all)
     min_child_samples: int = 50
     num_threads: int = 2
 
@@ -253,9 +254,10 @@ class BlendEngine:
                 found = self.candidates(generators, title=name if titled else None, seed_ids=ordered[:seeds])
                 hits = np.fromiter((i in hidden for i in found.ids.tolist()), dtype=np.float32, count=len(found.ids))
                 if hits.sum():
-                    rows.append(found.features)
-                    labels.append(hits)
-                    groups.append(len(hits))
+                    kept = _kept_for_training(found.features, hits, self.params.training_negatives)
+                    rows.append(found.features[kept])
+                    labels.append(hits[kept])
+                    groups.append(len(kept))
         return rows, labels, groups
 
     def save(self, directory: Path) -> None:
@@ -310,6 +312,8 @@ class BlendEngine:
         banned_ids = np.unique(np.asarray([*seed_ids, *negative_ids, *exclude_ids], dtype=np.int64))
         parts = _song2vec_parts(s2v, title, seed_ids)
         scored = _generator_scores(generators, parts, title, seed_ids, negative_ids)
+        # Without seeds the terms generator's scores are the title's alone: kept for that feature, not recomputed.
+        title_terms = scored["terms"][1].copy() if title and not seed_ids and "terms" in scored else None
         per, pools = self.params.candidates, {}
         for name, (space, scores) in scored.items():
             owner = {"cf": generators.cf, "terms": generators.terms}.get(name) or s2v
@@ -342,12 +346,14 @@ class BlendEngine:
             features[:, column[f"{name}_score"]] = values
             features[:, column[f"{name}_relative"]] = values / best if best > 0 else np.nan
             features[:, column[f"{name}_rank"]] = rank
-        self._shared_features(features, column, generators, parts, ids, title, seed_ids, today_ordinal)
+        self._shared_features(features, column, generators, parts, ids, title, seed_ids, today_ordinal, title_terms)
         features[:, column["generators_hit"]] = hit
         _seed_features(features, column, generators, ids, seed_ids)
         return _Candidates(ids=ids, features=features)
 
-    def _shared_features(self, features, column, generators, parts, ids, title, seed_ids, today_ordinal) -> None:
+    def _shared_features(
+        self, features, column, generators, parts, ids, title, seed_ids, today_ordinal, title_terms=None
+    ) -> None:
         s2v = generators.song2vec
         rows = rows_for_ids(s2v.track_ids, ids)
         features[:, column["popularity_log_count"]] = np.asarray(s2v.prior)[rows]
@@ -362,7 +368,7 @@ class BlendEngine:
             share = np.where(mine >= 0, counts[np.maximum(mine, 0)] / len(seed_codes), 0.0)
             features[:, column["seed_artist_share"]] = share
         if title and generators.terms is not None:
-            terms = generators.terms.scores(title)
+            terms = title_terms if title_terms is not None else generators.terms.scores(title)
             if terms is not None:
                 found, known = _positions(generators.terms.track_ids, ids)
                 values = np.where(known, terms[found], 0.0).astype(np.float32)
@@ -457,6 +463,22 @@ def ranker_playlists(playlists: Sequence[tuple[str, Sequence[int]]], params: Ble
     cap = min(params.ranker_playlists, int(len(playlists) * params.ranker_share))
     key = lambda i: hashlib.sha1(f"{params.seed}:{i}:{playlists[i][0]}".encode()).hexdigest()  # noqa: E731
     return np.asarray(sorted(sorted(eligible, key=key)[:cap]), dtype=np.int64)
+
+
+RANK_COLUMNS = tuple(FEATURES.index(f"{name}_rank") for name in (*SCORED, "popularity"))
+
+
+def _kept_for_training(features: np.ndarray, hits: np.ndarray, negatives: int) -> np.ndarray:
+    """Rows of one training request to learn from: every hit, and the `negatives` non-hits some generator ranked
+    highest (0: all rows). LightGBM's lambdarank compares each of the top `truncation` rows with every other row of
+    its request, so its cost grows with the candidates per request; the non-hits that matter are the ones that
+    reach the top of some generator's list."""
+    if negatives <= 0 or (hits == 0).sum() <= negatives:
+        return np.arange(len(hits))
+    misses = np.flatnonzero(hits == 0)
+    best_rank = features[misses][:, list(RANK_COLUMNS)].min(axis=1)
+    chosen = misses[np.argsort(best_rank, kind="stable")[:negatives]]
+    return np.sort(np.concatenate([np.flatnonzero(hits > 0), chosen]))
 
 
 def _shapes(key: str, params: BlendParams) -> list[tuple[int, bool]]:
