@@ -152,12 +152,12 @@ def test_each_generators_rank_is_its_order_among_its_candidates(keyed):
         assert np.all(np.diff(scores[listed][order]) <= 1e-6)  # rank 0 is the generator's best score
 
 
-def test_training_keeps_every_hit_and_the_best_ranked_misses():
-    from recommendations.engines.blend import RANK_COLUMNS, _kept_for_training
+def test_training_keeps_every_hit_and_a_repeatable_draw_of_misses():
+    from recommendations.engines.blend import _kept_for_training
 
-    features = np.full((6, len(FEATURES)), 200.0, dtype=np.float32)
-    features[:, RANK_COLUMNS[0]] = [5, 0, 3, 1, 4, 2]  # one generator's ranks; the others did not list them
-    hits = np.asarray([0, 0, 1, 0, 0, 1], dtype=np.float32)
-    assert _kept_for_training(features, hits, 2).tolist() == [1, 2, 3, 5]  # hits 2 and 5, misses ranked 0 and 1
-    assert _kept_for_training(features, hits, 0).tolist() == list(range(6))
-    assert _kept_for_training(features, hits, 10).tolist() == list(range(6))
+    hits = np.asarray([0, 0, 1, 0, 0, 1, 0, 0], dtype=np.float32)
+    kept = _kept_for_training(hits, 3, seed=5)
+    assert len(kept) == 5 and {2, 5} <= set(kept.tolist()) and kept.tolist() == sorted(kept.tolist())
+    assert kept.tolist() == _kept_for_training(hits, 3, seed=5).tolist()
+    assert _kept_for_training(hits, 0, seed=5).tolist() == list(range(8))
+    assert _kept_for_training(hits, 10, seed=5).tolist() == list(range(8))
