@@ -18,6 +18,7 @@ from ingestion.models import Playlist, Track
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.engines.content import Emotion, Mood, Speed
 from recommendations.parsing import catalog_id
+from recommendations.reasons import cluster_profile_description, cluster_profile_name, reason_json, reason_text
 from recommendations.services.recommending import (
     ClusterRecommendations,
     Recommendations,
@@ -220,7 +221,8 @@ def recommendations_json(found: Recommendations) -> dict[str, Any]:
             {
                 "index": profile.index,
                 "share": round(float(found.shares[profile.index]), 4),
-                "description": profile.description,
+                "name": cluster_profile_name(profile),
+                "description": cluster_profile_description(profile),
                 "top_genres": list(profile.top_genres),
                 "mean_features": {name: round(float(v), 4) for name, v in profile.mean_features.items()},
             }
@@ -229,7 +231,7 @@ def recommendations_json(found: Recommendations) -> dict[str, Any]:
     if isinstance(found, SituationRecommendations):
         answer |= {
             "fallback": found.fallback,
-            "message": found.message,
+            "message": reason_text(found.message),
             "matched_playlists": found.playlists,
             "situations": found.situations,
         }
@@ -251,7 +253,8 @@ def track_json(item: RecommendedTrack) -> dict[str, Any]:
         "duration_ms": track.duration_ms,
         "features": {name: getattr(track, name) for name in FEATURES_SHOWN},
         "features_source": track.features_source,
-        "reason": item.reason,
+        "reason": reason_text(item.reason),
+        "reasons": reason_json(item.reason),
         "score": round(item.score, 6),
     }
 

@@ -206,7 +206,12 @@ class TodayEntry(models.Model):
     position = models.PositiveSmallIntegerField()
     track = models.ForeignKey("ingestion.Track", on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
-    reason = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(
+        max_length=500, blank=True, help_text="Lists made before reasons had kinds: their English text, shown as is."
+    )
+    reason_data = models.JSONField(
+        default=list, blank=True, help_text='The reason\'s parts, [{"kind", "values"}], worded when shown.'
+    )
     engine = models.CharField(max_length=20)
 
     class Meta:

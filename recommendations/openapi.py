@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from recommendations import api
+from recommendations.engines import ReasonKind
 
 ENDPOINTS = (
     ("/api/v1/recommendations/content", api.content_recommendations, "content",
@@ -32,7 +33,21 @@ TRACK_SCHEMA = {
         "duration_ms": {"type": ["integer", "null"]},
         "features": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
         "features_source": {"type": "string", "enum": ["spotify", "imported", "estimated", "missing"]},
-        "reason": {"type": "string", "description": "Why this song was picked, in a few words."},
+        "reason": {"type": "string", "description": "Why this song was picked, in a few words (all of `reasons`)."},
+        "reasons": {
+            "type": "array",
+            "description": "The parts of the reason, most specific first: a kind, its values (names stay as they "
+            "are) and the part in words, in the request's language (`Accept-Language`: ko or en).",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string", "enum": sorted(str(kind) for kind in ReasonKind)},
+                    "values": {"type": "object"},
+                    "text": {"type": "string"},
+                },
+                "required": ["kind", "values", "text"],
+            },
+        },
         "score": {"type": "number"},
     },
 }
@@ -134,7 +149,9 @@ def _answer_schema(name: str) -> dict[str, Any]:
     }
     if name == "clusters":
         properties["clusters"] = {"type": "array", "items": {"type": "object", "properties": {
-            "index": {"type": "integer"}, "share": {"type": "number"}, "description": {"type": "string"},
+            "index": {"type": "integer"}, "share": {"type": "number"},
+            "name": {"type": "string", "description": "The cluster named by its sound and main genre."},
+            "description": {"type": "string", "description": "Its top genres in words."},
             "top_genres": {"type": "array", "items": {"type": "string"}},
             "mean_features": {"type": "object", "additionalProperties": {"type": "number"}},
         }}}  # fmt: skip

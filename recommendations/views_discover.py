@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.models import TrackReaction
 from recommendations.playback import player_context
+from recommendations.reasons import cluster_profile_description, cluster_profile_name
 from recommendations.selectors import reacted_track_ids
 from recommendations.services.picks import (
     PlaylistSourceError,
@@ -78,12 +79,13 @@ def _liked(request: HttpRequest) -> set[int]:
 
 
 def _cluster_rows(answer) -> list[dict]:
-    """Per cluster: share (0-100, for the bar), the listener's songs in it, and its character in words."""
+    """Per cluster: share (0-100, for the bar), its name from its profile and its genres, in the listener's words."""
     return [
         {
             "index": profile.index + 1,
             "percent": round(100 * float(answer.shares[profile.index])),
-            "description": profile.description,
+            "name": cluster_profile_name(profile),
+            "description": cluster_profile_description(profile),
             "top_genres": list(profile.top_genres)[:3],
         }
         for profile in answer.profiles

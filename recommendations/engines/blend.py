@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recommendations.engines import Reason, ReasonKind
 from recommendations.engines.cf import CollaborativeEngine
 from recommendations.engines.features import CatalogSnapshot, read_artifact, rows_for_ids, select_rows, write_artifact
 from recommendations.engines.neighbours import _ranges
@@ -139,6 +140,11 @@ class BlendPick:
     score: float
     signal: str  # one of GENERATORS: what put it there
     because: int | None = None  # for "cf": the seed most like it
+
+    @property
+    def reason(self) -> tuple[Reason, ...]:
+        """Why, as for the other engines: the generator that put it there (the site words it)."""
+        return (Reason(ReasonKind.BLEND_SIGNAL, {"signal": self.signal}),)
 
 
 @dataclass(frozen=True)

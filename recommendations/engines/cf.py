@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from recommendations.engines import Recommendation
+from recommendations.engines import MessageKind, Reason, ReasonKind, Recommendation
 from recommendations.engines.features import CatalogSnapshot, read_artifact, rows_for_ids, select_rows, write_artifact
 
 ENGINE_NAME = "cf"
@@ -79,7 +79,7 @@ class CFAnswer:
     recommendations: list[Recommendation]
     because: list[int | None] = field(default_factory=list)  # the seed id most like each pick (None: popularity)
     fallback: bool = False
-    message: str = ""
+    message: Reason | None = None  # a MessageKind, for the listener
 
 
 class CollaborativeEngine:
@@ -258,7 +258,7 @@ class CollaborativeEngine:
         chosen = select_rows(scores, k, reroll_seed)
         because = [None] * len(chosen) if fallback else self._closest_seeds(chosen, seed_rows)
         reasons = [
-            "kept by many listeners" if seed is None else "people who keep your tracks also keep this"
+            (Reason(ReasonKind.KEPT_BY_MANY),) if seed is None else (Reason(ReasonKind.KEPT_WITH_YOURS),)
             for seed in because
         ]
         return CFAnswer(
@@ -268,7 +268,7 @@ class CollaborativeEngine:
             ],
             because=because,
             fallback=fallback,
-            message="None of these tracks is in the model yet, so here are the most kept songs." if fallback else "",
+            message=Reason(MessageKind.CF_SEEDS_UNKNOWN) if fallback else None,
         )
 
     def ranked_track_ids(self, *, seed_ids: Iterable[int], k: int = 500) -> np.ndarray:

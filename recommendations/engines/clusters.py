@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from recommendations.engines import Recommendation
+from recommendations.engines import Reason, ReasonKind, Recommendation
 from recommendations.engines.features import (
     AUDIO_FEATURES,
     CatalogSnapshot,
@@ -214,14 +214,21 @@ class ClusterEngine:
     def _recommendation(self, row: int, cluster: int, weights: np.ndarray, from_playlist: bool) -> Recommendation:
         profile = self.profiles[cluster]
         ordinal = int(self.release_ordinal[row])
-        released = f"released {date.fromordinal(ordinal).isoformat()}" if ordinal > 0 else "release date unknown"
-        sound = ", ".join(profile.traits) or "average-sounding"
-        whose = "your playlist" if from_playlist else "the catalog"
-        share = f"{weights[cluster]:.0%} of {whose}" if weights[cluster] > 0 else "filling in: your groups ran out"
-        parts = [released, f"from the {sound} group ({share})"]
+        group = {"cluster": cluster, "traits": list(profile.traits), "genres": list(profile.top_genres[:1])}
+        parts = [
+            Reason(ReasonKind.RELEASED, {"date": date.fromordinal(ordinal).isoformat()})
+            if ordinal > 0
+            else Reason(ReasonKind.RELEASE_UNKNOWN)
+        ]
+        if weights[cluster] > 0:
+            share = round(float(weights[cluster]), 4)
+            of = "playlist" if from_playlist else "catalog"
+            parts.append(Reason(ReasonKind.CLUSTER_SHARE, {**group, "share": share, "of": of}))
+        else:
+            parts.append(Reason(ReasonKind.CLUSTER_FILLING, group))
         if not self.has_features[row]:
-            parts.append("placed by genre (audio features unknown)")
-        return Recommendation(track_id=int(self.track_ids[row]), score=float(weights[cluster]), reason="; ".join(parts))
+            parts.append(Reason(ReasonKind.PLACED_BY_GENRE))
+        return Recommendation(track_id=int(self.track_ids[row]), score=float(weights[cluster]), reason=tuple(parts))
 
 
 def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:

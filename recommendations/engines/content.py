@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommendations.engines import Recommendation
+from recommendations.engines import Reason, ReasonKind, Recommendation
 from recommendations.engines.features import (
     AUDIO_FEATURES,
     CatalogSnapshot,
@@ -62,6 +62,7 @@ from recommendations.engines.features import (
     Workspace,
     decode_text,
     encode_texts,
+    label_parts,
     read_artifact,
     rows_for_ids,
     select_rows,
@@ -106,15 +107,6 @@ EMOTION_TARGETS: dict[Emotion, tuple[float, float, float]] = {
 # Precomputed per-track preference scores (featureless tracks: NO_OPINION), columns in this order.
 PREFERENCE_COLUMNS = ("valence", "tempo", *(f"emotion_{emotion.value}" for emotion in Emotion))
 VALENCE_COLUMN, TEMPO_COLUMN = 0, 1
-PREFERENCE_WORDS = {
-    Mood.BRIGHT: "bright",
-    Mood.DARK: "dark",
-    Speed.FAST: "fast",
-    Speed.SLOW: "slow",
-    Emotion.DEPRESSED: "uplifting",
-    Emotion.NORMAL: "even-tempered",
-    Emotion.EXCITED: "high energy",
-}
 
 
 @dataclass(frozen=True)
@@ -391,18 +383,20 @@ class ContentEngine:
         sound[featureless] = np.float32(NO_OPINION * self._sound_share)
         return sound
 
-    def _reasons(self, chosen: np.ndarray, matched: np.ndarray | None, preferences: Preferences) -> list[str]:
-        """One short reason per chosen row; `matched` is each row's closest favourite (None: no favourite)."""
+    def _reasons(
+        self, chosen: np.ndarray, matched: np.ndarray | None, preferences: Preferences
+    ) -> list[tuple[Reason, ...]]:
+        """One reason per chosen row (its parts); `matched` is each row's closest favourite (None: no favourite)."""
         similarity_parts = self._similarity_reasons(chosen, matched) if matched is not None else [[] for _ in chosen]
         choices = [(choice, self._choice_scores(chosen, choice)) for choice in preferences.given()]
         reasons = []
         for i, row in enumerate(chosen):
             parts = similarity_parts[i]
             if not self.has_features[row] and (matched is not None or choices):
-                parts.append("audio features unknown")
-            elif words := [PREFERENCE_WORDS[choice] for choice, s in choices if s[i] >= PREFERENCE_REASON_SCORE]:
-                parts.append(", ".join(words))
-            reasons.append("; ".join(parts) or _fallback_reason(matched is not None, preferences))
+                parts.append(Reason(ReasonKind.FEATURES_UNKNOWN))
+            elif fitting := [str(choice.value) for choice, s in choices if s[i] >= PREFERENCE_REASON_SCORE]:
+                parts.append(Reason(ReasonKind.FITS_FILTERS, {"choices": fitting}))
+            reasons.append(tuple(parts) or (_fallback_reason(matched is not None, preferences),))
         return reasons
 
     def _choice_scores(self, rows: np.ndarray, choice: Mood | Speed | Emotion) -> np.ndarray:
@@ -412,9 +406,11 @@ class ContentEngine:
         values = np.asarray(self.preference_scores[rows, VALENCE_COLUMN if isinstance(choice, Mood) else TEMPO_COLUMN])
         return values if choice in (Mood.BRIGHT, Speed.FAST) else 1.0 - values
 
-    def _similarity_reasons(self, chosen: np.ndarray, matched: np.ndarray) -> list[list[str]]:
+    def _similarity_reasons(self, chosen: np.ndarray, matched: np.ndarray) -> list[list[Reason]]:
         """Per row: shared (or related) genres with its favourite, and which audio features are close."""
-        labels = {int(row): decode_text(self.labels["offsets"], self.labels["blob"], row) for row in set(matched)}
+        labels = {
+            int(row): label_parts(decode_text(self.labels["offsets"], self.labels["blob"], row)) for row in set(matched)
+        }
         docs, matched_docs = self.genres.track_doc[chosen], self.genres.track_doc[matched]
         genre_cosines = np.asarray(
             self.genres.doc_tfidf[docs].multiply(self.genres.doc_tfidf[matched_docs]).sum(axis=1)
@@ -424,26 +420,30 @@ class ContentEngine:
         both_featured = self.has_features[chosen] & self.has_features[matched]
         all_parts = []
         for i in range(len(chosen)):
-            label, parts = labels[int(matched[i])], []
+            favourite, parts = labels[int(matched[i])], []
             if shared := self.genres.shared_genres(int(docs[i]), int(matched_docs[i]))[:3]:
-                parts.append(f"same genres as {label}: {', '.join(shared)}")
+                parts.append(Reason(ReasonKind.SAME_GENRES, {"favourite": favourite, "genres": list(shared)}))
             elif genre_cosines[i] > 0:
-                parts.append(f"genres close to {label}: {', '.join(self.genres.genres_of_doc(int(docs[i]))[:2])}")
+                close_genres = list(self.genres.genres_of_doc(int(docs[i]))[:2])
+                parts.append(Reason(ReasonKind.CLOSE_GENRES, {"favourite": favourite, "genres": close_genres}))
             elif docs[i] == 0:
-                parts.append("genres unknown")
+                parts.append(Reason(ReasonKind.GENRES_UNKNOWN))
             elif matched_docs[i]:
-                parts.append(f"other genres than {label}")
+                parts.append(Reason(ReasonKind.OTHER_GENRES, {"favourite": favourite}))
             close = [AUDIO_FEATURES[c] for c in np.argsort(gaps[i], kind="stable") if gaps[i, c] <= SIMILAR_FEATURE_GAP]
             if both_featured[i] and close[:2] and (parts or sound[i] >= SOUND_REASON_SIMILARITY):
-                parts.append(("similar " if parts else f"sounds like {label}: similar ") + " and ".join(close[:2]))
+                if parts:
+                    parts.append(Reason(ReasonKind.SIMILAR_FEATURES, {"features": close[:2]}))
+                else:
+                    parts.append(Reason(ReasonKind.SOUNDS_LIKE, {"favourite": favourite, "features": close[:2]}))
             all_parts.append(parts)
         return all_parts
 
 
-def _fallback_reason(has_favourite: bool, preferences: Preferences) -> str:
+def _fallback_reason(has_favourite: bool, preferences: Preferences) -> Reason:
     if has_favourite:
-        return "next best match"
-    return "closest to your filters" if preferences.given() else "popular in the catalog"
+        return Reason(ReasonKind.NEXT_BEST)
+    return Reason(ReasonKind.CLOSEST_TO_FILTERS if preferences.given() else ReasonKind.POPULAR_IN_CATALOG)
 
 
 def _emotion_column(emotion: Emotion) -> int:

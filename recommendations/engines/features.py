@@ -29,6 +29,7 @@ from recommendations.engines.genres import GenreIndex
 # The audio features the engines use, in the column order of `CatalogSnapshot.features`.
 AUDIO_FEATURES: tuple[str, ...] = ("danceability", "energy", "valence", "tempo", "acousticness")
 ARTIFACT_FORMAT = 1
+LABEL_SEPARATOR = "\x1f"  # between a track's title and artist in `CatalogSnapshot.labels`
 # Rerolls draw among the best REROLL_POOL candidates that score at least REROLL_FLOOR times the k-th best,
 # with Gumbel noise: a track REROLL_TEMPERATURE below another is e (2.7) times less likely to be drawn.
 REROLL_POOL = 3000
@@ -97,11 +98,12 @@ class CatalogSnapshot:
         return GenreIndex.build(self.genres)
 
     def labels(self) -> list[str]:
-        """How reasons name a track: "As It Was by Harry Styles", just the title, or "track 123" if nameless."""
+        """How reasons name a track: title and main artist joined by LABEL_SEPARATOR ("As It Was\x1fHarry Styles"),
+        or just the title (the artist unknown); "#123" if nameless. `label_parts` splits one back."""
         labels = []
         for pk, name, artist in zip(self.track_ids.tolist(), self.names, self.artist_names, strict=True):
-            title = name or f"track {pk}"
-            labels.append(f"{title} by {artist}" if artist else title)
+            title = name or f"#{pk}"
+            labels.append(f"{title}{LABEL_SEPARATOR}{artist}" if artist else title)
         return labels
 
 
@@ -275,3 +277,10 @@ def read_artifact(directory: Path, *, engine: str, mmap: bool) -> tuple[dict[str
         name: np.load(directory / f"{name}.npy", mmap_mode=mode, allow_pickle=False) for name in document["arrays"]
     }
     return document["params"], arrays
+
+
+def label_parts(label: str) -> dict[str, str]:
+    """A `CatalogSnapshot.labels` entry as {"title", "artist"} (artist "" when unknown). Artifacts written before
+    the separator existed hold "Title by Artist": that stays the title, whole."""
+    title, _, artist = label.partition(LABEL_SEPARATOR)
+    return {"title": title, "artist": artist}

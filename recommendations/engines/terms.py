@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from recommendations.engines import Recommendation
+from recommendations.engines import MessageKind, Reason, ReasonKind, Recommendation
 from recommendations.engines.features import (
     CatalogSnapshot,
     decode_text,
@@ -64,7 +64,7 @@ class TermAnswer:
     recommendations: list[Recommendation]
     terms: list[str] = field(default_factory=list)  # the query's known terms, heaviest first
     fallback: bool = False
-    message: str = ""
+    message: Reason | None = None  # a MessageKind, for the listener
 
 
 class TermEngine:
@@ -283,7 +283,7 @@ class TermEngine:
         reasons = (
             [self.reason(int(row), columns) for row in chosen]
             if not fallback
-            else ["common in playlists"] * len(chosen)
+            else [(Reason(ReasonKind.COMMON_IN_PLAYLISTS),)] * len(chosen)
         )
         text_ = (text or "").strip()
         return TermAnswer(
@@ -293,17 +293,15 @@ class TermEngine:
             ],
             terms=known,
             fallback=fallback,
-            message=f"No playlist name or genre uses the words of “{text_}”, so here are common songs."
-            if fallback
-            else "",
+            message=Reason(MessageKind.TERMS_NO_MATCH, {"text": text_}) if fallback else None,
         )
 
-    def reason(self, row: int, columns: np.ndarray) -> str:
-        """ "playlists called “rain”, “drive” are full of it": the query's terms this track carries most."""
+    def reason(self, row: int, columns: np.ndarray) -> tuple[Reason, ...]:
+        """The query's terms this track carries most ("playlists called “rain”, “drive” are full of it")."""
         shared = self.shared_terms(row, columns)[:REASON_TERMS]
         if not shared:
-            return "its playlists use words like yours"
-        return "playlists called " + ", ".join(f"“{_readable(term)}”" for term in shared) + " are full of it"
+            return (Reason(ReasonKind.WORDS_LIKE_YOURS),)
+        return (Reason(ReasonKind.PLAYLISTS_CALLED, {"terms": [_readable(term) for term in shared]}),)
 
     def shared_terms(self, row: int, columns: np.ndarray) -> list[str]:
         """The request's terms this track carries, heaviest in the track first."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ingestion.models import Track
 from recommendations.artifacts import CLUSTERS, CONTENT, SONG2VEC, LoadedModel, active_model, engine_spec
-from recommendations.engines import Recommendation
+from recommendations.engines import Reason, Recommendation
 from recommendations.engines.clusters import ClusterProfile
 from recommendations.engines.content import Emotion, Mood, Speed
 from recommendations.models import TrackReaction
@@ -28,7 +28,7 @@ class RecommendedTrack:
     rank: int
     track: Track  # album selected, credits (with artists, in order) prefetched
     score: float
-    reason: str
+    reason: tuple[Reason, ...]  # its parts; `recommendations.reasons` words them
 
     @property
     def artist_names(self) -> list[str]:
@@ -51,7 +51,7 @@ class ClusterRecommendations(Recommendations):
 @dataclass(frozen=True)
 class SituationRecommendations(Recommendations):
     fallback: bool  # the text matched no playlist name: the list is popular (or seed-near) songs instead
-    message: str  # one sentence for the listener when something went less than well; "" otherwise
+    message: Reason | None  # what to tell the listener when something went less than well (a MessageKind)
     playlists: list[str]  # names of the best-matching playlists, best first
     situations: list[str]  # situations understood from the text ("focus", "rain")
 

@@ -25,6 +25,7 @@ from filters.models import TasteProfile
 from ingestion.models import Track, ordered_credits
 from ingestion.spotify.errors import SpotifyError, SpotifyRefused
 from recommendations.artifacts import CONTENT, ArtifactUnavailable, ModelNotTrained, active_model
+from recommendations.engines import reason_parts_json
 from recommendations.models import TodayEntry, TodayList, TrackReaction
 from recommendations.selectors import reacted_track_ids
 from recommendations.services.recommending import RecommendedTrack, recommend_clusters, recommend_content
@@ -139,7 +140,7 @@ def today_compute(*, today_list_id: int) -> str:
                 position=position,
                 track=item.track,
                 score=item.score,
-                reason=item.reason[:500],
+                reason_data=reason_parts_json(item.reason),
                 engine=engine,
             )
             for position, (engine, item) in enumerate(picks, start=1)
@@ -259,7 +260,9 @@ def _wait_restarted(today_list: TodayList) -> bool:
 def _enqueue(today_list_id: int) -> None:
     from recommendations.tasks import compute_today_task
 
-    transaction.on_commit(lambda: compute_today_task.delay(today_list_id))
+    # robust: a broker that cannot be reached must not turn the page into a 500; the list stays pending and the
+    # next page load that finds it stuck enqueues it again (`_is_stuck`).
+    transaction.on_commit(lambda: compute_today_task.delay(today_list_id), robust=True)
 
 
 def _list_fail(today_list: TodayList, message: str) -> str:

@@ -69,7 +69,7 @@ def test_clusters_accept_track_ids_or_a_catalog_playlist(client, listener, catal
     assert titles(by_ids) == titles(by_playlist) and not {"Riff", "Amp"} & set(titles(by_ids))
     clusters = by_ids.json()["clusters"]
     assert sum(cluster["share"] for cluster in clusters) == pytest.approx(1.0)
-    assert all(cluster["description"] for cluster in clusters)
+    assert all(cluster["name"] for cluster in clusters)
 
 
 def test_situation_reports_the_playlists_it_matched(client, listener, catalog):

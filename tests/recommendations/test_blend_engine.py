@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from recommendations.engines import Reason, ReasonKind
 from recommendations.engines.blend import (
     FEATURES,
     GENERATORS,
@@ -53,6 +54,7 @@ def test_too_few_playlists_fall_back_to_the_fixed_blend_and_say_so(keyed):
     answer = blend.recommend(fit_generators(few), title="rainy day", k=5)
     assert not answer.learned and answer.message == blend.message
     assert len(answer.picks) == 5 and all(pick.signal in GENERATORS for pick in answer.picks)
+    assert all(pick.reason == (Reason(ReasonKind.BLEND_SIGNAL, {"signal": pick.signal}),) for pick in answer.picks)
 
 
 def test_the_ranker_learns_and_serves_without_seeds_or_dislikes(keyed, tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from recommendations.engines import MessageKind, Reason, ReasonKind
 from recommendations.engines.cf import CFParams, CollaborativeEngine, ListenerRow
 from recommendations.engines.features import AUDIO_FEATURES, CatalogSnapshot
 
@@ -36,7 +37,7 @@ def test_an_unseen_playlist_is_folded_in_from_its_tracks(engine):
     assert sorted(r.track_id for r in answer.recommendations) == sorted(set(GROUP_A) - set(unseen))
     assert not answer.fallback
     assert all(seed in unseen for seed in answer.because)
-    assert answer.recommendations[0].reason == "people who keep your tracks also keep this"
+    assert answer.recommendations[0].reason == (Reason(ReasonKind.KEPT_WITH_YOURS),)
 
 
 def test_fold_in_matches_the_other_group_for_its_tracks(engine):
@@ -80,8 +81,8 @@ def test_hidden_tracks_and_tracks_in_no_row_are_never_recommended():
 
 def test_seeds_the_model_does_not_know_fall_back_to_the_most_kept_tracks(engine):
     answer = engine.recommend(seed_ids=[12345], k=3)
-    assert answer.fallback and answer.message
-    assert [r.reason for r in answer.recommendations] == ["kept by many listeners"] * 3
+    assert answer.fallback and answer.message == Reason(MessageKind.CF_SEEDS_UNKNOWN)
+    assert [r.reason for r in answer.recommendations] == [(Reason(ReasonKind.KEPT_BY_MANY),)] * 3
 
 
 def test_saved_factors_load_memory_mapped_and_answer_the_same(engine, tmp_path):

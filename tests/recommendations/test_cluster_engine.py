@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
+from recommendations.engines import Reason, ReasonKind
 from recommendations.engines.clusters import ClusterEngine, largest_remainder
 from recommendations.engines.content import ContentEngine
 from recommendations.engines.features import CatalogSnapshot
@@ -64,12 +65,22 @@ def test_shares_three_to_one_split_newest_first_without_the_playlist(engine):
 
     assert answer.shares == [0.75, 0.25, 0.0]
     assert ids(answer) == [9, 8, 7, 26]  # 3 newest upbeat, 1 newest calm; hidden 10 and future 13 skipped
+    upbeat, calm = engine.profiles[0], engine.profiles[1]
+    assert upbeat.traits == ["danceable", "fast", "energetic"] and calm.traits == ["acoustic", "dark", "calm"]
     assert answer.recommendations[0].reason == (
-        "released 2024-02-01; from the danceable, fast, energetic group (75% of your playlist); "
-        "placed by genre (audio features unknown)"
+        Reason(ReasonKind.RELEASED, {"date": "2024-02-01"}),
+        Reason(
+            ReasonKind.CLUSTER_SHARE,
+            {"cluster": 0, "traits": upbeat.traits, "genres": upbeat.top_genres[:1], "share": 0.75, "of": "playlist"},
+        ),
+        Reason(ReasonKind.PLACED_BY_GENRE),
     )
     assert answer.recommendations[3].reason == (
-        "released 2023-06-27; from the acoustic, dark, calm group (25% of your playlist)"
+        Reason(ReasonKind.RELEASED, {"date": "2023-06-27"}),
+        Reason(
+            ReasonKind.CLUSTER_SHARE,
+            {"cluster": 1, "traits": calm.traits, "genres": calm.top_genres[:1], "share": 0.25, "of": "playlist"},
+        ),
     )
 
 
@@ -87,7 +98,9 @@ def test_track_with_neither_features_nor_genres_belongs_to_no_cluster(engine):
     assert answer.shares == [0.0, 0.0, 0.0]
     # Unknown taste: the catalog's own proportions (11 : 6 : 4 visible tracks -> 3 : 2 : 1 seats), newest first.
     assert ids(answer) == [9, 8, 7, 26, 25, 44]
-    assert answer.recommendations[0].reason.endswith("(52% of the catalog); placed by genre (audio features unknown)")
+    share, placed = answer.recommendations[0].reason[1:]
+    assert (share.kind, share.values["share"], share.values["of"]) == (ReasonKind.CLUSTER_SHARE, 0.5238, "catalog")
+    assert placed == Reason(ReasonKind.PLACED_BY_GENRE)
     assert 11 not in ids(engine.recommend([1], k=100))
 
 
@@ -96,7 +109,7 @@ def test_seats_of_an_exhausted_cluster_go_to_the_others(engine):
 
     assert answer.shares == [0.0, 0.0, 1.0]
     assert ids(answer) == [9, 8, 7]
-    assert "(filling in: your groups ran out)" in answer.recommendations[1].reason
+    assert answer.recommendations[1].reason[1].kind == ReasonKind.CLUSTER_FILLING
 
 
 def test_profiles_describe_clusters_in_words(engine):

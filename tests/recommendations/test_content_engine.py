@@ -13,10 +13,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from recommendations.engines import Reason, ReasonKind
 from recommendations.engines.content import ContentEngine
 from recommendations.engines.features import CatalogSnapshot, top_rows
 
 NAN = float("nan")
+
+
+def song(number: int) -> dict[str, str]:
+    """How a reason names a favourite of this catalog (its tracks have no artist)."""
+    return {"title": f"Song {number}", "artist": ""}
+
+
+def kinds(recommendation) -> list[str]:
+    return [part.kind for part in recommendation.reason]
 KPOP, ROCK, JAZZ = ["k-pop", "dance pop"], ["rock", "classic rock"], ["jazz", "bebop"]
 # id: (danceability, energy, valence, tempo, acousticness), genres
 TRACKS: dict[int, tuple[tuple[float, ...], list[str]]] = {
@@ -81,7 +91,10 @@ def test_favourites_genre_mates_rank_first_closest_sound_first(engine):
     # 2 sounds like 1; the featureless 13 gets genre 1.0 and sound "no opinion" 0.5: 0.7 + 0.15.
     assert ids(recommendations) == [2, 3, 13, 4]
     assert recommendations[2].score == pytest.approx(0.85)
-    assert recommendations[0].reason == "same genres as Song 1: dance pop, k-pop; similar tempo and acousticness"
+    assert recommendations[0].reason == (
+        Reason(ReasonKind.SAME_GENRES, {"favourite": song(1), "genres": ["dance pop", "k-pop"]}),
+        Reason(ReasonKind.SIMILAR_FEATURES, {"features": ["tempo", "acousticness"]}),
+    )
 
 
 def test_dark_slow_depressed_and_bright_fast_excited_flip_two_tracks(engine):
@@ -98,27 +111,31 @@ def test_depressed_listeners_get_uplifting_rather_than_calm_songs(engine):
     order = ids(recommendations)
 
     assert order.index(3) < order.index(11)  # danceable, energetic 3 before calm, acoustic 11
-    assert "uplifting" in recommendations[order.index(3)].reason
+    assert Reason(ReasonKind.FITS_FILTERS, {"choices": ["depressed"]}) in recommendations[order.index(3)].reason
 
 
 def test_track_without_features_is_recommended_on_genre_and_says_so(engine):
     recommendations = {r.track_id: r for r in engine.recommend(favourite_ids=[1], k=14)}
 
-    assert recommendations[13].reason == "same genres as Song 1: dance pop, k-pop; audio features unknown"
+    assert recommendations[13].reason == (
+        Reason(ReasonKind.SAME_GENRES, {"favourite": song(1), "genres": ["dance pop", "k-pop"]}),
+        Reason(ReasonKind.FEATURES_UNKNOWN),
+    )
 
 
 def test_track_without_genres_ranks_by_features_after_genre_mates(engine):
     recommendations = engine.recommend(favourite_ids=[5], k=5)
 
     assert ids(recommendations)[:4] == [6, 7, 8, 14]
-    assert recommendations[3].reason.startswith("genres unknown; similar")
+    assert kinds(recommendations[3]) == [ReasonKind.GENRES_UNKNOWN, ReasonKind.SIMILAR_FEATURES]
 
 
 def test_favourite_without_genres_is_matched_on_sound(engine):
     recommendations = engine.recommend(favourite_ids=[14], k=2)
 
     assert ids(recommendations) == [5, 6]
-    assert recommendations[0].reason.startswith("sounds like Song 14: similar")
+    (part,) = recommendations[0].reason
+    assert part.kind == ReasonKind.SOUNDS_LIKE and part.values["favourite"] == song(14) and part.values["features"]
 
 
 def test_hidden_favourite_and_excluded_tracks_are_never_recommended(engine):
@@ -131,15 +148,18 @@ def test_several_favourites_each_candidate_is_matched_to_its_closest(engine):
     recommendations = {r.track_id: r for r in engine.recommend(favourite_ids=[1, 9], k=6)}
 
     assert set(recommendations) == {2, 3, 13, 10, 11, 12}
-    assert recommendations[2].reason.startswith("same genres as Song 1")
-    assert recommendations[10].reason.startswith("same genres as Song 9: bebop, jazz")
+    assert recommendations[2].reason[0].kind == ReasonKind.SAME_GENRES
+    assert recommendations[2].reason[0].values["favourite"] == song(1)
+    assert recommendations[10].reason[0] == Reason(
+        ReasonKind.SAME_GENRES, {"favourite": song(9), "genres": ["bebop", "jazz"]}
+    )
 
 
 def test_works_without_favourite(engine):
     recommendations = engine.recommend(mood="bright", speed="fast", emotion="excited", k=3)
 
     assert ids(recommendations)[0] == 7
-    assert recommendations[0].reason == "bright, fast, high energy"
+    assert recommendations[0].reason == (Reason(ReasonKind.FITS_FILTERS, {"choices": ["bright", "fast", "excited"]}),)
 
 
 def test_unknown_favourite_is_ignored(engine):
@@ -150,7 +170,7 @@ def test_no_input_at_all_gives_the_most_popular(engine):
     recommendations = engine.recommend(k=3)
 
     assert ids(recommendations) == [13, 11, 9]  # popularity 65, 55, 45 (15 is hidden)
-    assert recommendations[0].reason == "popular in the catalog"
+    assert recommendations[0].reason == (Reason(ReasonKind.POPULAR_IN_CATALOG),)
 
 
 def test_unknown_preference_value_is_refused(engine):
@@ -166,7 +186,10 @@ def test_catalog_without_any_genres_ranks_by_sound():
     recommendations = ContentEngine.fit(catalog).recommend(favourite_ids=[1], k=2)
 
     assert ids(recommendations) == [2, 3]
-    assert recommendations[0].reason == "genres unknown; similar acousticness and tempo"
+    assert recommendations[0].reason == (
+        Reason(ReasonKind.GENRES_UNKNOWN),
+        Reason(ReasonKind.SIMILAR_FEATURES, {"features": ["acousticness", "tempo"]}),
+    )
 
 
 def test_recommendations_are_deterministic(engine):

@@ -40,7 +40,7 @@ def test_content_table_shows_rank_title_artists_date_and_reason(catalog):
     assert lines[0] == f"content v1 · favourites: #{catalog['hype_boy'].pk} Hype Boy by NewJeans"
     assert lines[1].split() == ["#", "title", "—", "artists", "released", "reason"]
     assert lines[2].split()[:4] == ["1", "Ditto", "—", "NewJeans"]
-    assert "2023-07-21" in lines[2] and "same genres as Hype Boy by NewJeans" in lines[2]
+    assert "2023-07-21" in lines[2] and "same genres as “Hype Boy” by NewJeans" in lines[2]
     assert len(lines) == 5 and "Hidden Twin" not in output
 
 

@@ -14,13 +14,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ingestion.models import Track
 from recommendations import artifacts
 from recommendations.artifacts import ModelNotTrained, active_model, forget_loaded_engines
+from recommendations.engines import MessageKind, Reason, ReasonKind
 from recommendations.engines.content import ContentEngine
 from recommendations.models import ModelVersion
+from recommendations.reasons import reason_text
 from recommendations.selectors import catalog_snapshot, training_playlists
 from recommendations.services import training
 from recommendations.services.recommending import recommend_clusters, recommend_content, recommend_situation
@@ -104,7 +106,10 @@ def test_trained_content_model_recommends_the_favourites_genre_mates_first(catal
     assert "Hidden Twin" not in names and "Hype Boy" not in names
     assert (answer.engine, answer.version) == ("content", 1)
     assert answer.tracks[0].artist_names == ["NewJeans"] and answer.tracks[0].rank == 1
-    assert "same genres as Hype Boy by NewJeans" in answer.tracks[0].reason
+    favourite = {"title": "Hype Boy", "artist": "NewJeans"}
+    assert answer.tracks[0].reason[0] == Reason(
+        ReasonKind.SAME_GENRES, {"favourite": favourite, "genres": ["dance pop", "k-pop"]}
+    )
 
 
 def test_content_filters_without_favourite_use_mood_and_speed(catalog):
@@ -140,7 +145,8 @@ def test_trained_song2vec_answers_a_situation_from_matching_playlists(catalog):
     answer = recommend_situation(text="music for a rainy drive", k=3)
 
     assert set(recommended_names(answer)) == {"Blue", "Smoke", "Debut"}
-    assert "“rainy day”" in answer.tracks[0].reason and "rain" in answer.situations
+    assert answer.tracks[0].reason == (Reason(ReasonKind.IN_PLAYLISTS, {"playlists": ["rainy day"]}),)
+    assert "rain" in answer.situations
     assert (answer.engine, answer.version, answer.fallback) == ("song2vec", 1, False)
     assert version.metrics["playlists"] == 3 and version.metrics["placed_by_playlists"] == 10
 
@@ -160,7 +166,10 @@ def test_situation_matching_no_playlist_falls_back_with_a_message(catalog):
 
     answer = recommend_situation(text="zzzz qqqq", k=2)
 
-    assert answer.fallback and "No playlist name matches “zzzz qqqq”" in answer.message and len(answer.tracks) == 2
+    assert answer.fallback and len(answer.tracks) == 2
+    assert answer.message == Reason(MessageKind.SITUATION_NO_MATCH, {"text": "zzzz qqqq", "instead": "popular"})
+    with translation.override("en"):
+        assert "No playlist name matches “zzzz qqqq”" in reason_text(answer.message)
 
 
 def test_song2vec_without_playlists_records_nothing(catalog):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from recommendations.engines import MessageKind, Reason, ReasonKind
 from recommendations.engines.features import CatalogSnapshot
 from recommendations.engines.neighbours import PlaylistIndex
 from recommendations.engines.situations import DEFAULT_VOCABULARY, TitleIndex, Vocabulary, terms, words
@@ -67,8 +68,8 @@ def test_a_seed_from_one_group_recommends_that_group(engine):
 
     assert len(ids(answer)) == 10
     assert set(ids(answer)) <= set(GROUP_A) - {1, 2, 3, HIDDEN}
-    assert answer.fallback is False and answer.message == ""
-    assert answer.recommendations[0].reason == "often in playlists with your tracks"
+    assert answer.fallback is False and answer.message is None
+    assert answer.recommendations[0].reason == (Reason(ReasonKind.WITH_YOUR_TRACKS),)
 
 
 def test_vectors_separate_the_groups(engine):
@@ -96,7 +97,7 @@ def test_a_track_in_no_playlist_is_placed_by_content_near_its_look_alikes(engine
     assert ranking.index(NEW_EDM) > ranking.index(NEW_FOLK)
     assert NO_CONTENT not in ranking
     new_folk = next(r for r in engine.recommend(seed_ids=[1, 2, 3], k=30).recommendations if r.track_id == NEW_FOLK)
-    assert new_folk.reason == "close to your tracks; new: placed by its genres and sound"
+    assert new_folk.reason == (Reason(ReasonKind.CLOSE_TO_YOUR_TRACKS), Reason(ReasonKind.PLACED_BY_CONTENT))
 
 
 def test_refitting_to_the_same_catalog_changes_no_answer(engine):
@@ -135,8 +136,8 @@ def test_unknown_seeds_fall_back_to_popular_tracks(engine):
     answer = engine.recommend(seed_ids=[999_999], k=3)
 
     assert answer.fallback is True
-    assert "popular" in answer.message
-    assert [r.reason for r in answer.recommendations] == ["popular in playlists"] * 3
+    assert answer.message == Reason(MessageKind.SEEDS_UNKNOWN)
+    assert [r.reason for r in answer.recommendations] == [(Reason(ReasonKind.POPULAR_IN_PLAYLISTS),)] * 3
 
 
 # ---------------------------------------------------------------------------------------------- situations
@@ -149,7 +150,7 @@ def test_korean_situation_reaches_study_playlists_through_the_vocabulary(engine)
     assert set(answer.playlists) <= set(A_NAMES) and answer.playlists
     assert set(ids(answer)) <= set(GROUP_A)
     assert answer.fallback is False
-    assert answer.recommendations[0].reason.startswith("in playlists like “")
+    assert answer.recommendations[0].reason == (Reason(ReasonKind.IN_PLAYLISTS, {"playlists": answer.playlists}),)
 
 
 def test_english_synonym_reaches_the_same_playlists(engine):
@@ -161,7 +162,7 @@ def test_unknown_situation_says_so_and_falls_back_to_popular_tracks(engine):
     answer = engine.recommend(situation="xyzzy", k=5)
 
     assert answer.fallback is True
-    assert "xyzzy" in answer.message and "popular" in answer.message
+    assert answer.message == Reason(MessageKind.SITUATION_NO_MATCH, {"text": "xyzzy", "instead": "popular"})
     in_playlists = dict(zip(engine.track_ids.tolist(), engine.prior.tolist(), strict=True))  # ln(1 + playlists)
     fifth_best = sorted((v for t, v in in_playlists.items() if t != HIDDEN), reverse=True)[4]
     assert all(in_playlists[track] >= fifth_best for track in ids(answer))
@@ -172,7 +173,7 @@ def test_unknown_situation_with_seeds_uses_the_seeds(engine):
     answer = engine.recommend(situation="xyzzy", seed_ids=[101], k=5)
 
     assert answer.fallback is True
-    assert "close to your tracks" in answer.message
+    assert answer.message == Reason(MessageKind.SITUATION_NO_MATCH, {"text": "xyzzy", "instead": "seeds"})
     assert set(ids(answer)) <= set(GROUP_B)
 
 
@@ -181,14 +182,14 @@ def test_a_situation_naming_an_artist_recommends_their_songs(engine):
 
     assert answer.artists == ["neil diamond"]
     assert set(ids(answer)) <= set(GROUP_B)
-    assert answer.recommendations[0].reason == "by neil diamond"
+    assert answer.recommendations[0].reason == (Reason(ReasonKind.BY_ARTIST, {"artist": "neil diamond"}),)
 
 
 def test_situation_and_seeds_together(engine):
     answer = engine.recommend(situation="study", seed_ids=[1], k=5, exclude_ids=[12])
 
     assert set(ids(answer)) <= set(GROUP_A) - {1, 12}
-    assert "in playlists like" in answer.recommendations[0].reason
+    assert answer.recommendations[0].reason[0] == Reason(ReasonKind.IN_PLAYLISTS, {"playlists": answer.playlists})
 
 
 def test_reroll_gives_another_list_from_the_best_candidates(engine):

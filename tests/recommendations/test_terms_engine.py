@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from recommendations.engines import MessageKind, Reason, ReasonKind
 from recommendations.engines.features import AUDIO_FEATURES, CatalogSnapshot
 from recommendations.engines.terms import TermEngine
 
@@ -30,7 +31,7 @@ def test_a_korean_situation_reaches_the_tracks_of_english_study_playlists(engine
     answer = engine.recommend(text="코딩할 때 듣기 좋은 음악", k=4)
     assert {r.track_id for r in answer.recommendations} == set(STUDY)
     assert "@focus" in answer.terms
-    assert answer.recommendations[0].reason == "playlists called “focus” are full of it"
+    assert answer.recommendations[0].reason == (Reason(ReasonKind.PLAYLISTS_CALLED, {"terms": ["focus"]}),)
 
 
 def test_words_shared_with_playlist_names_rank_their_tracks(engine):
@@ -64,7 +65,7 @@ def test_artist_genres_are_terms_too():
 
 def test_a_text_with_no_known_term_says_so_and_gives_common_songs(engine):
     answer = engine.recommend(text="zzqx", k=3)
-    assert answer.fallback and "zzqx" in answer.message
+    assert answer.fallback and answer.message == Reason(MessageKind.TERMS_NO_MATCH, {"text": "zzqx"})
     assert len(answer.recommendations) == 3
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from filters.models import TasteProfile
+from recommendations.engines import reason_parts_from_json
 from recommendations.models import TodayEntry, TodayList, TrackReaction
 from recommendations.services.today import (
     NEW_RELEASE_DAYS,
@@ -56,7 +57,7 @@ def test_first_request_makes_a_ready_list_of_twenty_songs(tracks, django_capture
     assert (today_list.status, today_list.progress, today_list.reroll) == ("ready", 100, 0)
     assert today_list.day == timezone.localdate()
     assert today_list.entries.count() == 20
-    assert all(entry.reason for entry in today_list.entries.all())
+    assert all(reason_parts_from_json(entry.reason_data) for entry in today_list.entries.all())
     assert tracks[1].pk not in track_ids(today_list)  # the favourite itself is not recommended
 
 

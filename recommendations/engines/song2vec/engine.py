@@ -9,7 +9,7 @@ API (no Django; `recommendations.services` is the caller)::
     answer = engine.recommend(situation="music for coding", seed_ids=[12, 34], k=20, exclude_ids=[...])
     answer.recommendations   # [Recommendation(track_id, score, reason)], best first
     answer.fallback          # True when the situation matched no playlist name (then answer.message says so)
-    answer.message           # one sentence for the listener; "" when all went well
+    answer.message           # a Reason (MessageKind) for the listener; None when all went well
     answer.playlists         # names of the playlists the situation matched, best first
     answer.situations        # situations understood from the text ("focus", "rain")
 
@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommendations.engines import Recommendation
+from recommendations.engines import Reason, ReasonKind, Recommendation
 from recommendations.engines.features import (
     CatalogSnapshot,
     decode_text,
@@ -101,7 +101,7 @@ class Song2VecWeights:
 class Song2VecAnswer:
     recommendations: list[Recommendation]
     fallback: bool = False
-    message: str = ""
+    message: Reason | None = None  # a MessageKind, for the listener
     playlists: list[str] = field(default_factory=list)
     situations: list[str] = field(default_factory=list)
     artists: list[str] = field(default_factory=list)
@@ -316,7 +316,7 @@ class Song2VecEngine:
         chosen = select_rows(scores, k, reroll_seed)
         matched = [self.playlist_name(int(p)) for p in query.playlists[:NAMED_PLAYLISTS]]
         if nothing_known:
-            reasons = ["popular in playlists"] * len(chosen)
+            reasons = [(Reason(ReasonKind.POPULAR_IN_PLAYLISTS),)] * len(chosen)
         else:
             reasons = track_reasons(self, chosen, query, matched)
         has_text = bool(situation and situation.strip())

@@ -1,5 +1,5 @@
-"""What Song2Vec tells about its answer: what a request understood (`Query`), why each track was picked, and the
-sentence for a listener whose situation matched nothing."""
+"""What Song2Vec tells about its answer: what a request understood (`Query`), why each track was picked, and what to
+tell a listener whose situation matched nothing (as `Reason`s: the site words them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from recommendations.engines import MessageKind, Reason, ReasonKind
 from recommendations.engines.song2vec.placement import PLACED_BY_CONTENT
 
 if TYPE_CHECKING:
@@ -30,9 +31,10 @@ class Query:
         return bool(len(self.playlists) or len(self.artist_rows))
 
 
-def track_reasons(engine: Song2VecEngine, chosen: np.ndarray, query: Query, matched: list[str]) -> list[str]:
-    """Why each chosen row was picked, in words: the matched playlists, a named artist, the seeds, new or not."""
-    quoted = ", ".join(f"“{name}”" for name in matched)
+def track_reasons(
+    engine: Song2VecEngine, chosen: np.ndarray, query: Query, matched: list[str]
+) -> list[tuple[Reason, ...]]:
+    """Why each chosen row was picked: the matched playlists, a named artist, the seeds, new or not."""
     in_matched = _in_playlists(engine, chosen, query.playlists)
     together = engine.playlists.seed_scores(query.seeds)[chosen] > 0 if len(query.seeds) else None
     by_artist = np.isin(chosen, query.artist_rows)
@@ -40,15 +42,18 @@ def track_reasons(engine: Song2VecEngine, chosen: np.ndarray, query: Query, matc
     for i, row in enumerate(chosen):
         parts = []
         if len(query.playlists):
-            parts.append(f"in playlists like {quoted}" if in_matched[i] else f"sounds like playlists {quoted}")
+            kind = ReasonKind.IN_PLAYLISTS if in_matched[i] else ReasonKind.LIKE_PLAYLISTS
+            parts.append(Reason(kind, {"playlists": list(matched)}))
         if query.artists:
-            parts.append(f"by {query.artists[0]}" if by_artist[i] else f"goes with {query.artists[0]}")
+            kind = ReasonKind.BY_ARTIST if by_artist[i] else ReasonKind.GOES_WITH_ARTIST
+            parts.append(Reason(kind, {"artist": query.artists[0]}))
         if together is not None:
-            parts.append("often in playlists with your tracks" if together[i] else "close to your tracks")
+            parts.append(Reason(ReasonKind.WITH_YOUR_TRACKS if together[i] else ReasonKind.CLOSE_TO_YOUR_TRACKS))
         if engine.placement[row] == PLACED_BY_CONTENT:
-            parts.append("new: placed by its genres and sound")
-        reasons.append("; ".join(parts) or "popular in playlists")
+            parts.append(Reason(ReasonKind.PLACED_BY_CONTENT))
+        reasons.append(tuple(parts) or (Reason(ReasonKind.POPULAR_IN_PLAYLISTS),))
     return reasons
+
 
 def _in_playlists(engine: Song2VecEngine, rows: np.ndarray, playlists: np.ndarray) -> np.ndarray:
     """Whether each row belongs to one of the given playlists."""
@@ -58,15 +63,12 @@ def _in_playlists(engine: Song2VecEngine, rows: np.ndarray, playlists: np.ndarra
     hit = np.isin(holders, playlists)
     return np.bincount(owner[hit], minlength=len(rows)) > 0
 
-def answer_message(situation: str | None, query: Query, nothing_known: bool) -> str:
-    """The sentence for the listener when the situation matched nothing or no seed is known; "" otherwise."""
+def answer_message(situation: str | None, query: Query, nothing_known: bool) -> Reason | None:
+    """What to tell the listener when the situation matched nothing or no seed is known; None otherwise."""
     text = (situation or "").strip()
     if text and not query.understood:
-        instead = "songs popular in playlists" if nothing_known else "songs close to your tracks"
-        return (
-            f"No playlist name matches “{text}”, so here are {instead} instead. Try a situation such as "
-            "“study”, “rainy day”, “workout”, “드라이브” or “잠들기 전”."
-        )
+        instead = "popular" if nothing_known else "seeds"
+        return Reason(MessageKind.SITUATION_NO_MATCH, {"text": text, "instead": instead})
     if nothing_known:
-        return "None of these tracks is in the model yet, so here are songs popular in playlists."
-    return ""
+        return Reason(MessageKind.SEEDS_UNKNOWN)
+    return None

@@ -15,6 +15,7 @@ from django.db.models import Q
 from ingestion.models import Playlist, Track
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.engines.content import Emotion, Mood, Speed
+from recommendations.reasons import cluster_profile_name, reason_json, reason_text
 from recommendations.services.recommending import (
     ClusterRecommendations,
     Recommendations,
@@ -101,12 +102,12 @@ class Command(BaseCommand):
             self.stdout.write("playlist by cluster:")
             for profile, share in sorted(zip(answer.profiles, answer.shares, strict=True), key=lambda ps: -ps[1]):
                 if share:
-                    self.stdout.write(f"  {share:>4.0%}  {profile.description}")
+                    self.stdout.write(f"  {share:>4.0%}  {cluster_profile_name(profile)}")
         if isinstance(answer, SituationRecommendations):
             if answer.situations:
                 self.stdout.write(f"understood: {', '.join(answer.situations)}")
             if answer.message:
-                self.stdout.write(self.style.WARNING(answer.message))
+                self.stdout.write(self.style.WARNING(reason_text(answer.message)))
         if not answer.tracks:
             self.stdout.write("No tracks to recommend.")
             return
@@ -114,7 +115,7 @@ class Command(BaseCommand):
         for item in answer.tracks:
             title = _fit(f"{item.track.name} — {', '.join(item.artist_names) or '?'}", TITLE_WIDTH)
             released = item.track.album.release_date_display if item.track.album else ""
-            self.stdout.write(f"{item.rank:>3}  {title}  {released:<10}  {item.reason}")
+            self.stdout.write(f"{item.rank:>3}  {title}  {released:<10}  {reason_text(item.reason)}")
 
 
 def _track(reference: str) -> Track:
@@ -188,10 +189,13 @@ def _as_json(answer: Recommendations, request: dict[str, Any]) -> dict[str, Any]
     }
     if isinstance(answer, ClusterRecommendations):
         data["shares"] = answer.shares
-        data["clusters"] = [profile.description for profile in answer.profiles]
+        data["clusters"] = [cluster_profile_name(profile) for profile in answer.profiles]
     if isinstance(answer, SituationRecommendations):
         data.update(
-            fallback=answer.fallback, message=answer.message, playlists=answer.playlists, situations=answer.situations
+            fallback=answer.fallback,
+            message=reason_text(answer.message),
+            playlists=answer.playlists,
+            situations=answer.situations,
         )
     return data
 
@@ -207,5 +211,6 @@ def _track_json(item: RecommendedTrack) -> dict[str, Any]:
         "album": album.name if album else None,
         "release_date": album.release_date_display if album else None,
         "score": round(item.score, 4),
-        "reason": item.reason,
+        "reason": reason_text(item.reason),
+        "reasons": reason_json(item.reason),
     }
