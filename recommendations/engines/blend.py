@@ -109,7 +109,7 @@ class BlendParams:
     learning_rate: float = 0.05
     rounds: int = 200
     truncation: int = 200  # lambdarank looks this deep into each list: R-precision reads the top |hidden| tracks
-    training_negatives: int = 0  # per training request, keep only this many non-hits, drawn at random (0: all)
+    training_negatives: int = 150  # per training request, keep only this many non-hits, drawn at random (0: all)
     min_child_samples: int = 50
     num_threads: int = 2
 
