@@ -21,10 +21,18 @@ Song2Vec's synthetic corpus: one playlist per 30 catalog tracks (at most 10,000)
 the scenes of one situation and named as people name such playlists (bench/synthetic.py). Song2Vec is skipped,
 with "song2vec: not available" on stdout, when recommendations.engines.song2vec.engine is missing.
 
-Requests, drawn with a fixed seed: content: one favourite with mood, speed and emotion (each left out 10% of the
-time), or three favourites, or a reroll, always excluding 50 disliked tracks; clusters: a playlist of 5-200 random
-tracks, k=20, 50 excluded; Song2Vec: situation queries ("music for coding", "비 오는 날", "workout"...), one in five a
-reroll, 50 excluded.
+cf, terms and blend fit on the same synthetic corpus and catalog. The blend's artifact is a bundle (its song2vec, cf
+and terms beside its ranker); its ranker learns from BLEND_RANKER_PLAYLISTS playlists of the corpus, 2 request shapes
+each, with base generators whose Word2Vec runs BLEND_BASE_EPOCHS epochs (serving cost does not depend on how good
+the ranker is). In the web process the blend serves with the song2vec, cf and terms engines loaded before it, as a
+web process holds each engine once.
+
+Requests, drawn with a fixed seed: cf: 1, 5, 10 or 25 seed tracks, 5 dislikes, 50 excluded; terms: a situation
+text, one in three with 5 seed tracks; blend: a title alone, a title with 5 tracks, or 10 tracks without a title,
+50 excluded (playlist picks and the situation page); content: one favourite with mood, speed and emotion (each left
+out 10% of the time), or three favourites, or a reroll, always excluding 50 disliked tracks; clusters: a playlist of
+5-200 random tracks, k=20, 50 excluded; Song2Vec: situation queries ("music for coding", "비 오는 날", "workout"...),
+one in five a reroll, 50 excluded.
 
 Every child runs with OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1. Web processes should: on a 2-core box already busy
 with other processes, BLAS threads spinning up for a 5-element matrix-vector product only make the tail worse, and
@@ -59,7 +67,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # children import bench.synthetic and recommendations.engines
 
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-ENGINES = ("content", "clusters", "song2vec")
+ENGINES = ("content", "clusters", "song2vec", "cf", "terms", "blend")
 WARMUP_REQUESTS = 50
 BASELINE_WARMUP = 1
 EXCLUDED_PER_REQUEST = 50
@@ -70,6 +78,8 @@ MPD_DEV = ROOT.parent / "shared" / "data" / "mpd-dev"
 # engine's 40 epochs. With the cap, most 1M-track vectors come from content placement, a path worth measuring.
 PLAYLISTS_PER_TRACK = 1 / 30
 MAX_PLAYLISTS = 10_000
+BLEND_BASE_EPOCHS = 5  # Word2Vec epochs of the blend's ranker-training generators (its serving ones: the engine's)
+BLEND_RANKER_PLAYLISTS = 100  # playlists the benchmark's ranker learns from, 2 request shapes each
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,7 @@ TARGETS: dict[tuple[str, int | None], Target] = {
     ("content", 1_000_000): Target("p99_ms", 50),
     ("clusters", 100_000): Target("p99_ms", 5),
     ("song2vec", 100_000): Target("p99_ms", 20),
+    ("blend", 100_000): Target("p99_ms", 20),
     ("content + clusters rebuild", 1_000_000): Target("rebuild_s", 60),
     ("web process (all engines)", 1_000_000): Target("peak_mb", 500),
     ("song2vec on mpd-dev", None): Target("train_s", 60),  # any size: mpd-dev's own
@@ -215,10 +226,141 @@ def _song2vec_requests(engine: Any, rng: Any, count: int) -> list[tuple[str, dic
     return requests
 
 
+def _seed_sets(engine: Any, rng: Any, count: int) -> list[list[int]]:
+    """Seed tracks as listeners give them: 1, 5, 10 or 25 tracks drawn from the catalog."""
+    return [_random_ids(engine, rng, int(rng.choice((1, 5, 10, 25)))) for _ in range(count)]
+
+
+def _cf_fit(catalog: Any, corpus: Any) -> Any:
+    from recommendations.engines.cf import CollaborativeEngine
+
+    return CollaborativeEngine.fit([ids for _, ids in corpus.pairs()], catalog.snapshot)
+
+
+def _cf_load(directory: Path) -> Any:
+    from recommendations.engines.cf import CollaborativeEngine
+
+    return CollaborativeEngine.load(directory, mmap=True)
+
+
+def _cf_requests(engine: Any, rng: Any, count: int) -> list[tuple[str, dict[str, Any]]]:
+    """Seeds (a listener's kept tracks) with 5 dislikes and 50 excluded tracks."""
+    return [
+        ("seeds", {"seed_ids": seeds, "negative_ids": _random_ids(engine, rng, 5), "k": 20,
+                   "exclude_ids": _random_ids(engine, rng, EXCLUDED_PER_REQUEST)})
+        for seeds in _seed_sets(engine, rng, count)
+    ]  # fmt: skip
+
+
+def _terms_fit(catalog: Any, corpus: Any) -> Any:
+    from recommendations.engines.terms import TermEngine
+
+    return TermEngine.fit(corpus.pairs(), catalog.snapshot)
+
+
+def _terms_load(directory: Path) -> Any:
+    from recommendations.engines.terms import TermEngine
+
+    return TermEngine.load(directory, mmap=True)
+
+
+def _terms_requests(engine: Any, rng: Any, count: int) -> list[tuple[str, dict[str, Any]]]:
+    """Situation texts; one in three with 5 seed tracks."""
+    from bench.synthetic import SITUATION_QUERIES
+
+    requests = []
+    for _ in range(count):
+        seeded = rng.random() < 1 / 3
+        kwargs = {
+            "text": SITUATION_QUERIES[int(rng.integers(len(SITUATION_QUERIES)))],
+            "seed_ids": _random_ids(engine, rng, 5) if seeded else [],
+            "k": 20,
+            "exclude_ids": _random_ids(engine, rng, EXCLUDED_PER_REQUEST),
+        }
+        requests.append(("text + seeds" if seeded else "text", kwargs))
+    return requests
+
+
+class BlendBundle:
+    """The blend and the generators it serves with, saved side by side (song2vec/, cf/, terms/, blend/)."""
+
+    PARTS = ("song2vec", "cf", "terms")
+
+    def __init__(self, blend: Any, generators: Any) -> None:
+        self.blend, self.generators = blend, generators
+        self.track_ids = generators.song2vec.track_ids
+
+    def save(self, directory: Path) -> None:
+        for name in self.PARTS:
+            getattr(self.generators, name).save(directory / name)
+        self.blend.save(directory / "blend")
+
+    def recommend(self, **kwargs: Any) -> Any:
+        return self.blend.recommend(self.generators, **kwargs)
+
+
+def _blend_fit(catalog: Any, corpus: Any) -> Any:
+    """The serving generators on the whole corpus; the ranker learns from a split with base generators whose Word2Vec
+    runs BLEND_BASE_EPOCHS only (this benchmark times serving, not the ranker's quality)."""
+    from dataclasses import replace
+
+    from recommendations.engines.blend import BlendEngine, BlendParams, Generators
+    from recommendations.engines.cf import CollaborativeEngine
+    from recommendations.engines.song2vec.engine import Song2VecEngine
+    from recommendations.engines.song2vec.vectors import Word2VecParams
+    from recommendations.engines.terms import TermEngine
+
+    snapshot = catalog.snapshot
+
+    def fit_generators(playlists: Any, epochs: int | None = None) -> Any:
+        params = replace(Word2VecParams(), epochs=epochs) if epochs else None
+        return Generators(
+            song2vec=Song2VecEngine.fit(playlists, snapshot, params=params),
+            cf=CollaborativeEngine.fit([ids for _, ids in playlists], snapshot),
+            terms=TermEngine.fit(playlists, snapshot),
+        )
+
+    pairs = corpus.pairs()
+    params = BlendParams(ranker_playlists=BLEND_RANKER_PLAYLISTS, shapes_per_playlist=2)
+    blend = BlendEngine.fit(pairs, partial(fit_generators, epochs=BLEND_BASE_EPOCHS), catalog=snapshot, params=params)
+    return BlendBundle(blend, fit_generators(pairs))
+
+
+def _blend_load(directory: Path, shared: dict[str, Any] | None = None) -> Any:
+    """The bundle memory-mapped; `shared` generators already loaded in this process are used instead of a copy."""
+    from recommendations.engines.blend import BlendEngine, Generators
+
+    shared = shared or {}
+    parts = {name: shared.get(name) or DRIVERS[name].load(directory / name) for name in BlendBundle.PARTS}
+    return BlendBundle(BlendEngine.load(directory / "blend", mmap=True), Generators(**parts))
+
+
+def _blend_requests(engine: Any, rng: Any, count: int) -> list[tuple[str, dict[str, Any]]]:
+    """Playlist picks and situations as the product asks: a title alone, a title with 5 tracks, 10 tracks alone."""
+    from bench.synthetic import SITUATION_QUERIES
+
+    requests = []
+    for _ in range(count):
+        kind = str(rng.choice(("title", "title + 5", "10 seeds")))
+        seeds = {"title": 0, "title + 5": 5, "10 seeds": 10}[kind]
+        title = SITUATION_QUERIES[int(rng.integers(len(SITUATION_QUERIES)))] if kind != "10 seeds" else None
+        kwargs = {
+            "title": title,
+            "seed_ids": _random_ids(engine, rng, seeds),
+            "k": 20,
+            "exclude_ids": _random_ids(engine, rng, EXCLUDED_PER_REQUEST),
+        }
+        requests.append((kind, kwargs))
+    return requests
+
+
 DRIVERS: dict[str, EngineDriver] = {
     "content": EngineDriver(_content_fit, _content_load, _content_requests),
     "clusters": EngineDriver(_clusters_fit, _clusters_load, _clusters_requests),
     "song2vec": EngineDriver(_song2vec_fit, _song2vec_load, _song2vec_requests, needs_corpus=True),
+    "cf": EngineDriver(_cf_fit, _cf_load, _cf_requests, needs_corpus=True),
+    "terms": EngineDriver(_terms_fit, _terms_load, _terms_requests, needs_corpus=True),
+    "blend": EngineDriver(_blend_fit, _blend_load, _blend_requests, needs_corpus=True),
 }
 
 
@@ -347,7 +489,12 @@ def child_web(spec: dict[str, Any]) -> dict[str, Any]:
     """Every engine of one size in one process, requests interleaved, as a web process serves them."""
     import numpy as np
 
-    engines = {name: DRIVERS[name].load(Path(directory)) for name, directory in spec["dirs"].items()}
+    engines: dict[str, Any] = {}
+    for name, directory in spec["dirs"].items():  # the blend last: it serves with the generators loaded before it
+        if name == "blend":
+            engines[name] = _blend_load(Path(directory), shared=engines)
+        else:
+            engines[name] = DRIVERS[name].load(Path(directory))
     after_load = memory_mb()
     rng = np.random.default_rng(spec["seed"])
     count = WARMUP_REQUESTS + spec["requests"]
@@ -521,7 +668,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             met = "error: " + row["error"].splitlines()[-1][:80]
         rebuild = cell(row, "rebuild_s", 1)
         if row.get("train_s") is not None:
-            rebuild += f" (Word2Vec {row['train_s']:.1f})"
+            rebuild += f" ({'ALS' if row['engine'] == 'cf' else 'Word2Vec'} {row['train_s']:.1f})"
         print(
             f"| {row['engine']} | {row['size']:,} | {rebuild} | {cell(row, 'rebuild_peak_mb')} "
             f"| {latency(row, 'p50_ms')} | {latency(row, 'p99_ms')} | {latency(row, 'p99_cpu_ms')} "

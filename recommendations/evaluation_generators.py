@@ -111,6 +111,8 @@ def fit_hybrid(
     started = time.perf_counter()
     blend = BlendEngine.fit(named, fit_base, playlist_keys=[p.pid for p in training], params=blend_params)
     train_seconds["hybrid: ranker (with its base generators)"] = round(time.perf_counter() - started, 2)
+    for part, seconds in blend.stats.get("seconds", {}).items():  # where the ranker's time went
+        train_seconds[f"hybrid: {part.replace('_', ' ')}"] = seconds
     return blend
 
 

@@ -37,6 +37,7 @@ blend the largest weighted relative score.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ import numpy as np
 from recommendations.engines import Reason, ReasonKind
 from recommendations.engines.cf import CollaborativeEngine
 from recommendations.engines.features import CatalogSnapshot, read_artifact, rows_for_ids, select_rows, write_artifact
+from recommendations.engines.neighbours import _ranges
 from recommendations.engines.song2vec.engine import Song2VecEngine, Song2VecWeights
 from recommendations.engines.song2vec.placement import NOT_PLACED
 from recommendations.engines.terms import TermEngine
@@ -55,6 +57,9 @@ GENERATORS = ("cooccurrence", "song2vec", "cf", "terms", "popularity")
 SCORED = ("cooccurrence", "song2vec", "cf", "terms")  # generators with a per-request score (popularity is fixed)
 # Song2Vec's score in its parts (module docstring of song2vec): features only, they bring no candidates of their own.
 PARTS = ("seed_cooccurrence", "seed_vectors", "title_cooccurrence", "title_vectors")
+# The candidate against each seed apart (`_seed_features`), not only against their sum: how many seeds share a
+# playlist with it, its best playlist cosine with one seed, and its best vector and CF-factor cosines.
+SEED_FEATURES = ("seeds_sharing", "seed_cooccurrence_max", "seed_vectors_max", "seed_cf_max", "last_seed_vectors")
 FEATURES = (
     *(f"{name}_{kind}" for name in SCORED for kind in ("score", "relative", "rank")),
     *PARTS,
@@ -66,6 +71,7 @@ FEATURES = (
     "seed_count",
     "has_title",
     "generators_hit",
+    *SEED_FEATURES,
 )
 # Which generator a feature speaks for, when a pick's reason is chosen from its contributions.
 FEATURE_SIGNAL = {
@@ -78,6 +84,11 @@ FEATURE_SIGNAL = {
     "seed_vectors": "song2vec",
     "title_cooccurrence": "terms",  # playlists named like the title hold it: what people call it
     "title_vectors": "song2vec",
+    "seeds_sharing": "cooccurrence",
+    "seed_cooccurrence_max": "cooccurrence",
+    "seed_vectors_max": "song2vec",
+    "last_seed_vectors": "song2vec",
+    "seed_cf_max": "cf",
 }
 FIXED_WEIGHTS = {"cooccurrence": 1.0, "song2vec": 1.0, "cf": 0.5, "terms": 0.25, "popularity": 0.05}
 REQUEST_SHAPES: tuple[tuple[int, bool], ...] = ((0, True), (1, True), (5, True), (10, False), (25, True))
@@ -98,6 +109,7 @@ class BlendParams:
     learning_rate: float = 0.05
     rounds: int = 200
     truncation: int = 200  # lambdarank looks this deep into each list: R-precision reads the top |hidden| tracks
+    training_negatives: int = 150  # per training request, keep only this many non-hits, drawn at random (0: all)
     min_child_samples: int = 50
     num_threads: int = 2
 
@@ -209,10 +221,17 @@ class BlendEngine:
             return cls(ranker=None, message=message, stats={"ranker_playlists": []}, **common)
         chosen = set(held.tolist())
         base = [playlist for i, playlist in enumerate(playlists) if i not in chosen]
+        started = time.perf_counter()
         generators = fit_generators(base)
+        fitted = time.perf_counter()
         twin = cls(ranker=None, **common)
         rows, labels, groups = twin.training_set([playlists[i] for i in held], [keys[i] for i in held], generators)
-        stats = {"ranker_playlists": [keys[i] for i in held.tolist()], "base_playlists": len(base)}
+        built = time.perf_counter()
+        stats = {
+            "ranker_playlists": [keys[i] for i in held.tolist()],
+            "base_playlists": len(base),
+            "seconds": {"base_generators": round(fitted - started, 2), "training_set": round(built - fitted, 2)},
+        }
         if len(groups) < params.min_ranker_playlists:
             message = (
                 f"Only {len(groups)} training requests found a hidden track, so the signals are combined with "
@@ -220,6 +239,7 @@ class BlendEngine:
             )
             return cls(ranker=None, message=message, stats=stats, **common)
         ranker = _train_ranker(np.concatenate(rows), np.concatenate(labels), groups, params)
+        stats["seconds"]["lightgbm"] = round(time.perf_counter() - built, 2)
         stats.update(
             {"requests": len(groups), "candidates": int(sum(groups)), "hits": int(sum(x.sum() for x in labels))}
         )
@@ -240,9 +260,11 @@ class BlendEngine:
                 found = self.candidates(generators, title=name if titled else None, seed_ids=ordered[:seeds])
                 hits = np.fromiter((i in hidden for i in found.ids.tolist()), dtype=np.float32, count=len(found.ids))
                 if hits.sum():
-                    rows.append(found.features)
-                    labels.append(hits)
-                    groups.append(len(hits))
+                    draw = int(hashlib.sha1(f"{self.params.seed}:{key}:{seeds}".encode()).hexdigest()[:8], 16)
+                    kept = _kept_for_training(hits, self.params.training_negatives, draw)
+                    rows.append(found.features[kept])
+                    labels.append(hits[kept])
+                    groups.append(len(kept))
         return rows, labels, groups
 
     def save(self, directory: Path) -> None:
@@ -297,6 +319,8 @@ class BlendEngine:
         banned_ids = np.unique(np.asarray([*seed_ids, *negative_ids, *exclude_ids], dtype=np.int64))
         parts = _song2vec_parts(s2v, title, seed_ids)
         scored = _generator_scores(generators, parts, title, seed_ids, negative_ids)
+        # Without seeds the terms generator's scores are the title's alone: kept for that feature, not recomputed.
+        title_terms = scored["terms"][1].copy() if title and not seed_ids and "terms" in scored else None
         per, pools = self.params.candidates, {}
         for name, (space, scores) in scored.items():
             owner = {"cf": generators.cf, "terms": generators.terms}.get(name) or s2v
@@ -304,18 +328,22 @@ class BlendEngine:
             scores[rows_for_ids(space, banned_ids)] = -np.inf
             pools[name] = space[select_rows(scores, per, None)]
         ids = np.unique(np.concatenate(list(pools.values()))) if pools else np.zeros(0, np.int64)
-        ids = ids[np.isin(ids, s2v.track_ids) & ~np.isin(ids, s2v.track_ids[s2v._never])]
+        rows, known = _positions(s2v.track_ids, ids)
+        serving = np.ones(len(s2v), dtype=bool)
+        serving[s2v._never] = False
+        ids = ids[known & serving[rows]]
         features = np.full((len(ids), len(FEATURES)), np.nan, dtype=np.float32)
         column = {name: i for i, name in enumerate(FEATURES)}
         hit = np.zeros(len(ids), dtype=np.float32)
         for name, (space, scores) in scored.items():
             pool = pools[name]
             rank = np.full(len(ids), per, dtype=np.float32)
-            position = {int(track): r for r, track in enumerate(pool.tolist())}
-            rank[:] = [position.get(int(track), per) for track in ids.tolist()]
+            at = np.searchsorted(ids, pool).clip(0, max(len(ids) - 1, 0))
+            listed = (ids[at] == pool) if len(ids) else np.zeros(len(pool), dtype=bool)
+            rank[at[listed]] = np.flatnonzero(listed)
+            hit += rank < per
             if name == "popularity":
                 features[:, column["popularity_rank"]] = rank
-                hit += rank < per
                 continue
             rows = np.searchsorted(space, ids).clip(0, len(space) - 1)
             present = space[rows] == ids
@@ -325,12 +353,14 @@ class BlendEngine:
             features[:, column[f"{name}_score"]] = values
             features[:, column[f"{name}_relative"]] = values / best if best > 0 else np.nan
             features[:, column[f"{name}_rank"]] = rank
-            hit += rank < per
-        self._shared_features(features, column, generators, parts, ids, title, seed_ids, today_ordinal)
+        self._shared_features(features, column, generators, parts, ids, title, seed_ids, today_ordinal, title_terms)
         features[:, column["generators_hit"]] = hit
+        _seed_features(features, column, generators, ids, seed_ids)
         return _Candidates(ids=ids, features=features)
 
-    def _shared_features(self, features, column, generators, parts, ids, title, seed_ids, today_ordinal) -> None:
+    def _shared_features(
+        self, features, column, generators, parts, ids, title, seed_ids, today_ordinal, title_terms=None
+    ) -> None:
         s2v = generators.song2vec
         rows = rows_for_ids(s2v.track_ids, ids)
         features[:, column["popularity_log_count"]] = np.asarray(s2v.prior)[rows]
@@ -345,11 +375,10 @@ class BlendEngine:
             share = np.where(mine >= 0, counts[np.maximum(mine, 0)] / len(seed_codes), 0.0)
             features[:, column["seed_artist_share"]] = share
         if title and generators.terms is not None:
-            terms = generators.terms.scores(title)
+            terms = title_terms if title_terms is not None else generators.terms.scores(title)
             if terms is not None:
-                found = rows_for_ids(generators.terms.track_ids, ids)
-                values = np.zeros(len(ids), dtype=np.float32)
-                values[np.isin(ids, generators.terms.track_ids)] = terms[found]
+                found, known = _positions(generators.terms.track_ids, ids)
+                values = np.where(known, terms[found], 0.0).astype(np.float32)
                 features[:, column["title_terms"]] = values
         if len(self.release_ids):
             positions = np.searchsorted(self.release_ids, ids).clip(0, len(self.release_ids) - 1)
@@ -443,6 +472,20 @@ def ranker_playlists(playlists: Sequence[tuple[str, Sequence[int]]], params: Ble
     return np.asarray(sorted(sorted(eligible, key=key)[:cap]), dtype=np.int64)
 
 
+def _kept_for_training(hits: np.ndarray, negatives: int, seed: int) -> np.ndarray:
+    """Rows of one training request to learn from: every hit and `negatives` non-hits drawn at random (0: all rows).
+
+    LightGBM's lambdarank compares each of the top `truncation` rows with every other row of its request, so its
+    cost grows with the candidates per request. A random draw keeps the easy misses the ranker must still push
+    down: keeping only the best-ranked misses instead taught it nothing about them (validation R-precision 0.045
+    against 0.114 for a random draw and 0.115 for all rows; BENCHMARKS.md)."""
+    misses = np.flatnonzero(hits == 0)
+    if negatives <= 0 or len(misses) <= negatives:
+        return np.arange(len(hits))
+    chosen = np.random.default_rng(seed).choice(misses, negatives, replace=False)
+    return np.sort(np.concatenate([np.flatnonzero(hits > 0), chosen]))
+
+
 def _shapes(key: str, params: BlendParams) -> list[tuple[int, bool]]:
     """The request shapes one ranker playlist is turned into: `shapes_per_playlist` of REQUEST_SHAPES, by hash."""
     start = int(hashlib.sha1(f"{params.seed}:{key}".encode()).hexdigest(), 16) % len(REQUEST_SHAPES)
@@ -508,6 +551,68 @@ def _generator_scores(
             found["cf"] = (generators.cf.track_ids, scores)
     found["popularity"] = (s2v.track_ids, np.asarray(s2v.prior, dtype=np.float32).copy())
     return found
+
+
+def _seed_features(features, column, generators: Generators, ids: np.ndarray, seed_ids: list[int]) -> None:
+    """SEED_FEATURES: the candidates against each seed, as (candidates x seeds) matrices reduced per candidate.
+
+    Co-occurrence counts come from one sparse product of the candidates' and the seeds' playlist incidence, so
+    the cost is the playlists they are in, not the catalog. Without seeds the columns stay NaN (unknown).
+    """
+    s2v = generators.song2vec
+    seed_rows = np.unique(rows_for_ids(s2v.track_ids, seed_ids))
+    if not len(seed_rows) or not len(ids):
+        return
+    rows = rows_for_ids(s2v.track_ids, ids)
+    index = s2v.playlists
+    shared = _incidence(index, rows) @ _incidence(index, seed_rows).T  # (candidates x seeds) playlists in common
+    shared = shared.toarray()
+    counts = np.maximum(index.track_counts[rows], 1.0)[:, None] * np.maximum(index.track_counts[seed_rows], 1.0)
+    features[:, column["seeds_sharing"]] = (shared > 0).sum(axis=1) / len(seed_rows)
+    features[:, column["seed_cooccurrence_max"]] = (shared / np.sqrt(counts)).max(axis=1)
+    vectors = np.asarray(s2v.vectors)
+    similarity = vectors[rows] @ vectors[seed_rows].T
+    features[:, column["seed_vectors_max"]] = similarity.max(axis=1)
+    last = rows_for_ids(s2v.track_ids, seed_ids[-1:])
+    if len(last):
+        features[:, column["last_seed_vectors"]] = vectors[rows] @ vectors[last[0]]
+    cf = generators.cf
+    if cf is not None:
+        cf_seeds = rows_for_ids(cf.track_ids, seed_ids)
+        cf_seeds = cf_seeds[np.asarray(cf.counts)[cf_seeds] > 0]
+        if len(cf_seeds):
+            found, in_cf = _positions(cf.track_ids, ids)
+            factors = np.asarray(cf.item_factors)
+            mine = _unit_rows(factors[found[in_cf]])
+            values = np.full(len(ids), np.nan, dtype=np.float32)
+            values[in_cf] = (mine @ _unit_rows(factors[cf_seeds]).T).max(axis=1)
+            features[:, column["seed_cf_max"]] = values
+
+
+def _positions(space: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row of each id in the ascending `space`, clipped; whether it is there): one searchsorted, no set ops."""
+    if not len(space):
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    rows = np.searchsorted(space, ids).clip(0, len(space) - 1)
+    return rows, space[rows] == ids
+
+
+def _incidence(index, rows: np.ndarray):
+    """The given track rows x playlists, 1 where the track is in the playlist (CSR from the track-major lists)."""
+    from scipy import sparse
+
+    starts, ends = index.track_indptr[rows], index.track_indptr[rows + 1]
+    counts = ends - starts
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    columns = np.asarray(index.track_playlists)[_ranges(starts, counts)]
+    data = np.ones(len(columns), dtype=np.float32)
+    return sparse.csr_matrix((data, columns, indptr), shape=(len(rows), index.n_playlists))
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    lengths = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, lengths, out=np.zeros(matrix.shape, dtype=np.float32), where=lengths > 0)
 
 
 def _release_dates(catalog: CatalogSnapshot | None) -> tuple[np.ndarray, np.ndarray]:

@@ -6,11 +6,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from recommendations.engines import Reason, ReasonKind
-from recommendations.engines.blend import GENERATORS, BlendEngine, BlendParams, Generators, ranker_playlists
+from recommendations.engines.blend import (
+    FEATURES,
+    GENERATORS,
+    SEED_FEATURES,
+    BlendEngine,
+    BlendParams,
+    Generators,
+    ranker_playlists,
+)
 from recommendations.engines.cf import CFParams, CollaborativeEngine
+from recommendations.engines.features import rows_for_ids
 from recommendations.engines.song2vec.engine import Song2VecEngine
 from recommendations.engines.terms import TermEngine
 from recommendations.evaluation import TrackKeys, assert_ranker_not_on_test, evaluate, split_playlists
@@ -102,3 +112,54 @@ def test_evaluate_on_a_tiny_file_set_reports_the_fixed_blend():
     report = evaluate(corpus(6), ["hybrid"], params=replace(FAST, epochs=2), seed=1)
     assert "fixed weights" in report.notes["hybrid"]
     assert len(GROUPS) * 6 == report.playlists
+
+
+def test_seed_features_compare_each_candidate_with_each_seed(keyed):
+    keys, named = keyed
+    generators = fit_generators(named)
+    blend = BlendEngine.fit(named[:8], fit_generators, params=SMALL_RANKER)  # the fixed blend: features only
+    seeds = [keys.ids["spotify:track:g1t00"], keys.ids["spotify:track:g1t05"], keys.ids["spotify:track:g2t00"]]
+    found = blend.candidates(generators, seed_ids=seeds)
+    column = {name: i for i, name in enumerate(FEATURES)}
+    holding = {}  # track id -> the playlists (positions) holding it
+    for position, (_, ids) in enumerate(named):
+        for track in set(ids):
+            holding.setdefault(track, set()).add(position)
+    vectors, rows = generators.song2vec.vectors, lambda ids: rows_for_ids(generators.song2vec.track_ids, ids)
+    for track, values in zip(found.ids.tolist(), found.features, strict=True):
+        shared = [len(holding[track] & holding[seed]) for seed in seeds]
+        assert values[column["seeds_sharing"]] == pytest.approx(sum(n > 0 for n in shared) / len(seeds))
+        best = max(n / np.sqrt(len(holding[track]) * len(holding[seed])) for n, seed in zip(shared, seeds, strict=True))
+        assert values[column["seed_cooccurrence_max"]] == pytest.approx(best, rel=1e-5)
+        cosines = vectors[rows([track])[0]] @ vectors[rows(seeds)].T
+        assert values[column["seed_vectors_max"]] == pytest.approx(cosines.max(), abs=1e-5)
+        assert values[column["last_seed_vectors"]] == pytest.approx(cosines[-1], abs=1e-5)
+        assert -1.0 <= values[column["seed_cf_max"]] <= 1.0
+    assert found.features[:, column["seeds_sharing"]].max() > 0
+    without = blend.candidates(generators, title="rainy day")
+    assert np.isnan(without.features[:, [column[name] for name in SEED_FEATURES]]).all()
+
+
+def test_each_generators_rank_is_its_order_among_its_candidates(keyed):
+    keys, named = keyed
+    generators = fit_generators(named)
+    blend = BlendEngine.fit(named[:8], fit_generators, params=SMALL_RANKER)
+    found = blend.candidates(generators, title="rainy day", seed_ids=[keys.ids["spotify:track:g0t00"]])
+    column = {name: i for i, name in enumerate(FEATURES)}
+    for name in ("cooccurrence", "song2vec", "cf", "terms"):
+        ranks, scores = found.features[:, column[f"{name}_rank"]], found.features[:, column[f"{name}_score"]]
+        listed = ranks < SMALL_RANKER.candidates
+        assert sorted(ranks[listed].tolist()) == list(range(int(listed.sum())))  # no gaps: every pool member is here
+        order = np.argsort(ranks[listed], kind="stable")
+        assert np.all(np.diff(scores[listed][order]) <= 1e-6)  # rank 0 is the generator's best score
+
+
+def test_training_keeps_every_hit_and_a_repeatable_draw_of_misses():
+    from recommendations.engines.blend import _kept_for_training
+
+    hits = np.asarray([0, 0, 1, 0, 0, 1, 0, 0], dtype=np.float32)
+    kept = _kept_for_training(hits, 3, seed=5)
+    assert len(kept) == 5 and {2, 5} <= set(kept.tolist()) and kept.tolist() == sorted(kept.tolist())
+    assert kept.tolist() == _kept_for_training(hits, 3, seed=5).tolist()
+    assert _kept_for_training(hits, 0, seed=5).tolist() == list(range(8))
+    assert _kept_for_training(hits, 10, seed=5).tolist() == list(range(8))

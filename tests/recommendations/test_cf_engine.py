@@ -101,3 +101,16 @@ def test_fitting_does_not_warn_about_blas_threads(recwarn):
 def test_no_rows_with_tracks_is_refused():
     with pytest.raises(ValueError, match="at least one playlist or listener"):
         CollaborativeEngine.fit([[]], params=PARAMS)
+
+
+def test_tracks_in_no_row_take_no_factor_row():
+    catalog = CatalogSnapshot(
+        track_ids=[*GROUP_A, *GROUP_B, 999, 1000],
+        features=np.full((26, len(AUDIO_FEATURES)), np.nan),
+        genres=[()] * 26,
+        hidden=[track == 104 for track in [*GROUP_A, *GROUP_B, 999, 1000]],
+    )
+    engine = CollaborativeEngine.fit(playlists(), catalog, params=PARAMS)
+    assert engine.track_ids.tolist() == sorted([*GROUP_A, *GROUP_B])  # 999 and 1000 are in no playlist
+    assert engine.item_factors.shape == (24, PARAMS.factors)
+    assert engine.track_ids[engine.hidden_rows].tolist() == [104]
