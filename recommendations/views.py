@@ -30,6 +30,7 @@ from recommendations.services.today import (
     reaction_set,
     today_items,
     today_latest,
+    today_new_releases,
     today_request,
     today_save_to_spotify,
 )
@@ -104,6 +105,7 @@ def today(request: HttpRequest) -> HttpResponse:
     context = {
         "today_list": today_list,
         "items": items,
+        "new_releases": today_new_releases(today_list=today_list, items=items),
         "removed": _removed_track(request),
         **player_context(request.user),
         **_spotify_context(request.user),
