@@ -1,24 +1,31 @@
 from django.contrib import admin
 
 from filters.models import SuggestedTrack, TasteProfile
+from ingestion.admin.common import TrackChoiceField, TrackMultipleChoiceField, track_label
+from ingestion.models import ordered_credits
 
 
 @admin.register(SuggestedTrack)
 class SuggestedTrackAdmin(admin.ModelAdmin):
-    list_display = ("track", "artists", "position", "is_active")
+    list_display = ("track_display", "position", "is_active")
     list_editable = ("position", "is_active")
     list_filter = ("is_active",)
     autocomplete_fields = ("track",)
-    list_select_related = ("track",)
-    search_fields = ("track__name",)
+    list_select_related = ("track__album",)
+    search_fields = ("track__name", "track__artists__name", "track__album__name")
     ordering = ("position", "pk")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("track__artists")
+        return super().get_queryset(request).prefetch_related(ordered_credits("track__credits"))
 
-    @admin.display(description="artists")
-    def artists(self, suggestion: SuggestedTrack) -> str:
-        return ", ".join(artist.name for artist in suggestion.track.artists.all())
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "track":  # the chosen track reads as the autocomplete listed it
+            kwargs["form_class"] = TrackChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="track — artists — album", ordering="track__name")
+    def track_display(self, suggestion: SuggestedTrack) -> str:
+        return track_label(suggestion.track)
 
 
 @admin.register(TasteProfile)
@@ -30,3 +37,8 @@ class TasteProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
     autocomplete_fields = ("favourite_tracks",)
     readonly_fields = ("updated_at",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "favourite_tracks":
+            kwargs["form_class"] = TrackMultipleChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

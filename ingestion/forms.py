@@ -1,4 +1,4 @@
-"""Forms of the curation admin: track edits checked against the catalog's rules, and import uploads.
+"""Forms of the curation admin: track edits checked against the catalog's rules, import and audio uploads.
 
 The database refuses out-of-range features and a features_source that contradicts the values (check
 constraints); these forms catch the same mistakes first, with a message per field instead of a 500.
@@ -6,7 +6,9 @@ constraints); these forms catch the same mistakes first, with a message per fiel
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
+from ingestion.audio.tags import normalized_isrc
 from ingestion.importers.formats import FORMATS
 from ingestion.models import FEATURE_FIELDS, FEATURE_RANGES, Album, Artist, Track
 
@@ -29,10 +31,14 @@ def _number(value: float) -> str:
 
 
 class TrackAdminForm(forms.ModelForm):
+    isrc = forms.CharField(
+        label="ISRC", max_length=20, required=False, help_text=Track._meta.get_field("isrc").help_text
+    )  # longer than the column: "US-RC1-76-07839" is written with dashes, stored without
+
     class Meta:
         model = Track
         fields = (
-            "name", "spotify_id", "album", "duration_ms", "explicit", "popularity", "is_hidden", "is_demo",
+            "name", "spotify_id", "album", "duration_ms", "explicit", "popularity", "isrc", "is_hidden", "is_demo",
             "features_source", *FEATURE_FIELDS,
         )
 
@@ -47,6 +53,15 @@ class TrackAdminForm(forms.ModelForm):
 
     def clean_popularity(self) -> int | None:
         return _check_popularity(self.cleaned_data.get("popularity"))
+
+    def clean_isrc(self) -> str:
+        raw = self.cleaned_data.get("isrc", "")
+        isrc = normalized_isrc(raw)
+        if raw.strip() and not isrc:
+            raise forms.ValidationError(
+                _("An ISRC is 12 characters: 2 letters, 3 letters or digits, 7 digits (like USRC17607839).")
+            )
+        return isrc
 
     def _check_features_source(self, cleaned_data: dict) -> None:
         source = cleaned_data.get("features_source")
@@ -143,3 +158,44 @@ def _check_popularity(value: int | None) -> int | None:
     if value is not None and not 0 <= value <= 100:
         raise forms.ValidationError("popularity must be between 0 and 100.")
     return value
+
+
+class MultipleAudioInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe): cleans to a list of uploaded files."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleAudioInput(attrs={"accept": "audio/*,.zip,.csv"}))
+        kwargs.setdefault("allow_empty_file", True)  # an empty file is one rejected line of the report, not a refusal
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list:
+        single = super().clean
+        items = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if not items and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        return [single(item, initial) for item in items]
+
+
+class AudioUploadForm(forms.Form):
+    """Only what the upload holds and how to treat it: each file is checked on its own by the upload service, so
+    one bad file never refuses the batch."""
+
+    files = MultipleFileField(label=_("Audio files"))
+    create_missing = forms.BooleanField(
+        label=_("Create tracks"), required=False,
+        help_text=_("A file that matches no track becomes a new track by the artist and title in its tags or its "
+                    "name (“Artist - Title.mp3”): an independent artist's song."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _(
+            "MP3, FLAC, Ogg, WAV or AIFF files, or zip archives of them, at most %(limit)s each and %(count)s in "
+            "all. Each is matched to a track by the track id (track-123.mp3), Spotify id or ISRC in its name, by "
+            "its ISRC tag, or by artist and title (tags, or a name like “Artist - Title.mp3”); a CSV beside them "
+            "with columns file, track_id, spotify_id, isrc, artist, title says it for files whose names do not."
+        ) % {"limit": filesizeformat(settings.AUDIO_UPLOAD_MAX_BYTES), "count": settings.AUDIO_UPLOAD_MAX_FILES}

@@ -326,7 +326,8 @@ class ImportRun(models.Model):
 
 
 class ImportRejection(models.Model):
-    """A row an import refused, as `file:line: reason`. At most IMPORT_MAX_STORED_REJECTIONS per run are kept."""
+    """A row an import refused, as `file:line: reason` (line 0: the whole file, shown as `file: reason`). At most
+    IMPORT_MAX_STORED_REJECTIONS per run are kept."""
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
     file = models.CharField(max_length=500)
@@ -337,7 +338,7 @@ class ImportRejection(models.Model):
         ordering = ["run", "id"]
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+        return f"{self.file}:{self.line}: {self.reason}" if self.line else f"{self.file}: {self.reason}"
 
 
 class CrawlRun(models.Model):
@@ -368,6 +369,17 @@ class CrawlRun(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="What could not be fetched or stored, and why.")
     gaps = models.JSONField(default=dict, blank=True, help_text="Ids to fetch again, by kind; the next run does.")
     deferred_until = models.DateTimeField(null=True, blank=True)
+    # The deferral lives here, not in a broker ETA (Redis would deliver an ETA past its visibility timeout twice):
+    # beat resumes a deferred run once `resume_at` has come; a claimed resume pushes it on by a lease, so a resume
+    # whose worker died is taken up again, and clears it when the resuming run ends.
+    resume_at = models.DateTimeField(null=True, blank=True, help_text="When beat resumes this deferred run.")
+    resumed_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumes",
+        help_text="The run that took this deferred run's work over.",
+    )  # fmt: skip
+    task_id = models.CharField(
+        max_length=50, blank=True, default="", help_text="The Celery task that ran it; a redelivery takes it over."
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -377,7 +389,11 @@ class CrawlRun(models.Model):
                 name="crawl_run_deferred_has_until",
             ),
         ]
-        indexes = [models.Index(fields=["kind", "-id"], name="crawl_run_kind_latest")]
+        indexes = [
+            models.Index(fields=["kind", "-id"], name="crawl_run_kind_latest"),
+            models.Index(fields=["resume_at"], condition=Q(resume_at__isnull=False), name="crawl_run_resumes_due"),
+            models.Index(fields=["task_id"], condition=~Q(task_id=""), name="crawl_run_by_task"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} crawl #{self.pk} ({self.get_status_display()})"
@@ -403,3 +419,48 @@ class CatalogState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_count} changes"
+
+
+class AudioUpload(models.Model):
+    """One batch of audio files a curator uploaded in the admin, and what became of each file.
+
+    The files wait in media storage (`staged`: name as uploaded + storage name) until the upload task reads them;
+    `report` then holds one entry per audio file: {"file", "outcome": matched | created | unchanged | rejected,
+    "tracks": [ids], "reason": code, "params": {...}} (see `ingestion.services.audio_uploads.REASONS`).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        COMPLETED_WITH_REJECTIONS = "rejections", "completed with rejected files"
+        FAILED = "failed", "failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    create_missing = models.BooleanField(
+        default=False, help_text="Files that match no track become new tracks (artist and title from tags or name)."
+    )
+    staged = models.JSONField(default=list, blank=True, help_text="Uploaded files waiting to be read.")
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, help_text="Why the upload failed as a whole, if it did.")
+    requested_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+    queued_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status"], name="audio_upload_status")]
+
+    def __str__(self) -> str:
+        return f"audio upload #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in (self.Status.QUEUED, self.Status.RUNNING)

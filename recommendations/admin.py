@@ -15,9 +15,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from recommendations.models import DatasetState, ModelVersion, OfflineEvaluation, RebuildLease
-from recommendations.services.rebuilds import REBUILD_LEASE, dataset_state
+from recommendations.services.rebuilds import REBUILD_LEASE, dataset_rebuild_queue, dataset_state
 from recommendations.services.training import model_version_activate, recommender_train_queue
 
 METRICS_IN_LIST = ("fit_seconds", "artifact_bytes", "cluster_sizes", "genre_vocabulary", "playlists")
@@ -111,7 +112,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def train_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         engines = recommender_train_queue(engines={version.engine for version in queryset})
         self.message_user(
-            request, f"Training queued for {', '.join(engines)}; new versions appear here when done.", messages.INFO
+            request,
+            _("Training queued for %(engines)s: it runs in the background, and new versions appear here when done "
+              "(reload this page).") % {"engines": ", ".join(engines)},
+            messages.INFO,
         )
 
 
@@ -122,7 +126,22 @@ class ModelVersionAdmin(admin.ModelAdmin):
 class DatasetStateAdmin(admin.ModelAdmin):
     """One row: is the catalog dirty, what changed last, how the last rebuild went, who holds the rebuild lock.
 
-    To rebuild at once, use "Train these engines now" on the model versions."""
+    "Rebuild now" queues a rebuild of the catalog engines at once, whatever the debounce says."""
+
+    actions = ("rebuild_now",)
+
+    def has_rebuild_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("recommendations.change_modelversion")
+
+    @admin.action(description="Rebuild now (the recommenders learn the catalog's latest changes)",
+                  permissions=["rebuild"])
+    def rebuild_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        dataset_rebuild_queue()
+        self.message_user(
+            request,
+            _("Rebuild queued: it runs in the background; this page shows its outcome when done (reload it)."),
+            messages.INFO,
+        )
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         dataset_state()  # the row exists, and a change not yet seen by a rebuild check is noted

@@ -44,6 +44,13 @@ def rebuild_nightly_task(force: bool = False) -> str:
 
 
 @shared_task
+def rebuild_now_task() -> str:
+    """A curator's "Rebuild now": content + clusters (and the Song2Vec refit) at once, dirty or not; unchanged
+    engines are skipped, and a rebuild already running makes this one return `locked`."""
+    return str(dataset_rebuild(kind=RebuildKind.CURATOR, engines=CATALOG_REBUILD))
+
+
+@shared_task
 def retrain_weekly_task(force: bool = False) -> str:
     """Retrain Song2Vec (Word2Vec over the playlists), which also places new tracks by their content."""
     return str(dataset_rebuild(kind=RebuildKind.WEEKLY, engines=PLAYLIST_ENGINES, force=force))

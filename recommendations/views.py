@@ -9,13 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.services import spotify_access_token, spotify_login_enabled
 from filters.models import TasteProfile
@@ -202,12 +202,14 @@ def today_save_playlist(request: HttpRequest) -> HttpResponse:
     return redirect("recommendations:today")
 
 
-@require_GET
+@require_safe
 def track_audio(request: HttpRequest, track_id: int) -> HttpResponse:
     """A track's stored audio (a curator's upload or a demo preview), for the page's <audio> player.
 
     Local media storage is streamed from here, so previews play whether or not the web server serves MEDIA_URL;
-    storage with its own URLs (S3) is redirected to. Hidden tracks and tracks without a file are 404.
+    storage with its own URLs (S3) is redirected to. Hidden tracks and tracks without a file are 404. A `Range:
+    bytes=…` request gets that part (206 with Content-Range), so a browser can seek; a range past the end is a
+    416 naming the size; a header this cannot serve as one range (another unit, several ranges) gets the whole.
     """
     track = get_object_or_404(Track, pk=track_id, is_hidden=False)
     if not track.audio_file:
@@ -217,9 +219,67 @@ def track_audio(request: HttpRequest, track_id: int) -> HttpResponse:
         return redirect(track.audio_file.url)
     try:
         stream = track.audio_file.open("rb")
+        size = track.audio_file.size
     except FileNotFoundError:
         raise Http404 from None
     content_type = mimetypes.guess_type(track.audio_file.name)[0] or "application/octet-stream"
-    response = FileResponse(stream, content_type=content_type)
+    try:
+        part = byte_range(request.headers.get("Range", ""), size)
+    except UnsatisfiableRange:
+        stream.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+    else:
+        response = _audio_response(stream, content_type, size, part)
+    response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+class UnsatisfiableRange(ValueError):
+    """A Range header for bytes this file does not have (answered 416)."""
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """The first and last byte (inclusive) a `Range` header asks of a `size`-byte file; None for the whole file
+    (no header, another unit, several ranges, or a header that is not one). Raises UnsatisfiableRange for a range
+    that starts past the end, an empty suffix, or a range whose end is before its start (RFC 9110 §14)."""
+    unit, _, spec = header.strip().partition("=")
+    if unit.strip().lower() != "bytes" or not spec or "," in spec:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    if not dash or not (first.isdigit() or last.isdigit()) or (first and not first.isdigit()) or (
+        last and not last.isdigit()
+    ):
+        return None
+    if not first:  # "-500": the last 500 bytes
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise UnsatisfiableRange(header)
+        return max(0, size - suffix), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or (last and int(last) < start):
+        raise UnsatisfiableRange(header)
+    return start, end
+
+
+def _audio_response(stream, content_type: str, size: int, part: tuple[int, int] | None) -> HttpResponse:
+    if part is None:
+        return FileResponse(stream, content_type=content_type)
+    start, end = part
+    stream.seek(start)
+
+    def chunks(remaining: int = end - start + 1):
+        with stream:
+            while remaining > 0:
+                chunk = stream.read(min(remaining, 64 * 1024))
+                if not chunk:
+                    return
+                remaining -= len(chunk)
+                yield chunk
+
+    response = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
     return response

@@ -122,7 +122,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache: Redis when REDIS_URL is set (shared by web processes), otherwise per-process memory ---
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Degrades to "no cache" while Redis is unreachable (recommender_site/cache.py); short timeouts, so a Redis that
+    # is down costs a request a fraction of a second, not a hang.
+    CACHES = {
+        "default": {
+            "BACKEND": "recommender_site.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -130,6 +138,9 @@ else:
 CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", "", schemes=("redis", "rediss", "amqp", "memory"))
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, a retrain or rebuild a curator starts in the admin runs on a thread of the web process, so the
+# page answers at once (recommendations.services.queueing); off: it runs inside the request, as other tasks do.
+TASKS_IN_BACKGROUND_WITHOUT_BROKER = env_bool("TASKS_IN_BACKGROUND_WITHOUT_BROKER", True)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
@@ -138,7 +149,61 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Workers log through LOGGING below (JSON lines in production) instead of Celery's own root-logger setup.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Deployments (or test runs) sharing one broker keep apart by queue name; workers and beat must agree on it.
+# The default queue (imports, snapshots) is this name; crawls, training and per-listener work have their own
+# queues named after it ("celery.crawl", "celery.train", "celery.listener"), so a long rebuild or a crawl waiting
+# on Spotify never holds up a listener's list. `run_prod` starts one worker per group of queues.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+CELERY_QUEUES_BY_KIND = {
+    "default": CELERY_TASK_DEFAULT_QUEUE,
+    **{kind: f"{CELERY_TASK_DEFAULT_QUEUE}.{kind}" for kind in ("crawl", "train", "listener")},
+}
+# Soft limit (the task gets SoftTimeLimitExceeded and records its failure) and hard limit (its process is killed)
+# in seconds, per kind of work. Enforced by the prefork pool (run_prod's workers), not by `--pool solo`.
+_TIME_LIMITS = {
+    kind: (env_int(f"CELERY_{kind.upper()}_SOFT_TIME_LIMIT", soft, minimum=1),
+           env_int(f"CELERY_{kind.upper()}_TIME_LIMIT", hard, minimum=2))
+    for kind, soft, hard in (
+        ("crawl", 1500, 1800), ("train", 3600, 3900), ("listener", 60, 90), ("default", 3600, 3900)
+    )
+}  # fmt: skip
+for _kind, (_soft, _hard) in _TIME_LIMITS.items():
+    if _soft >= _hard:
+        _name = f"CELERY_{_kind.upper()}"
+        raise ImproperlyConfigured(f"{_name}_SOFT_TIME_LIMIT ({_soft}) must be below {_name}_TIME_LIMIT ({_hard})")
+# task -> (queue kind, time-limit kind). The nightly precompute is listener work in bulk: the batch limits.
+_TASK_KINDS = {
+    "ingestion.tasks.crawl_playlists_task": ("crawl", "crawl"),
+    "ingestion.tasks.crawl_new_releases_task": ("crawl", "crawl"),
+    "ingestion.tasks.resume_deferred_crawls_task": ("crawl", "crawl"),
+    "ingestion.tasks.run_import_task": ("default", "default"),
+    "ingestion.tasks.export_snapshot_task": ("default", "default"),
+    "recommendations.tasks.train_recommenders_task": ("train", "train"),
+    "recommendations.tasks.rebuild_if_dirty_task": ("train", "train"),
+    "recommendations.tasks.rebuild_nightly_task": ("train", "train"),
+    "recommendations.tasks.retrain_weekly_task": ("train", "train"),
+    "recommendations.tasks.compute_today_task": ("listener", "listener"),
+    "recommendations.tasks.precompute_today_task": ("listener", "default"),
+}
+CELERY_TASK_ROUTES = {task: {"queue": CELERY_QUEUES_BY_KIND[queue]} for task, (queue, _) in _TASK_KINDS.items()}
+CELERY_TASK_ANNOTATIONS = {
+    task: {"soft_time_limit": _TIME_LIMITS[limits][0], "time_limit": _TIME_LIMITS[limits][1]}
+    for task, (_, limits) in _TASK_KINDS.items()
+}
+# What `run_prod` (and the README's commands) run: interactive work apart from the long batch work.
+CELERY_WORKER_GROUPS = {
+    "worker": [CELERY_QUEUES_BY_KIND["listener"], CELERY_QUEUES_BY_KIND["default"]],
+    "worker-batch": [CELERY_QUEUES_BY_KIND["crawl"], CELERY_QUEUES_BY_KIND["train"]],
+}
+# With acks_late a message is acknowledged when its task ends; Redis hands an unacknowledged one out again after
+# the visibility timeout. It must outlast the longest hard limit, or a task still running is delivered twice.
+# A worker killed outright (SIGKILL, OOM) leaves its task unacknowledged: it runs again once this has passed.
+_LONGEST_TIME_LIMIT = max(hard for _, hard in _TIME_LIMITS.values())
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", _LONGEST_TIME_LIMIT + 300, minimum=1)
+if _LONGEST_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than every CELERY_*_TIME_LIMIT")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# A task whose worker process died is delivered again (every task is safe to run twice) instead of dropped.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # CELERY_TIMEZONE and CELERY_BEAT_SCHEDULE: see "Scheduled work" below (they need TIME_ZONE).
 
 # --- Files: local media by default, S3 through django-storages when a bucket is named ---
@@ -226,6 +291,34 @@ USE_TZ = True
 # Uploaded files bigger than this are refused by the admin's upload form (bytes).
 IMPORT_UPLOAD_MAX_BYTES = env_int("IMPORT_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
 
+# --- Audio: curators' uploads and public 30-second previews (issue 12) ---
+# Each audio file an upload holds (alone or inside a zip) may be this big; bigger ones are rejected, the rest stored.
+AUDIO_UPLOAD_MAX_BYTES = env_int("AUDIO_UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
+# Audio files one upload may hold, zips' members counted; the rest of a bigger batch is rejected by name.
+AUDIO_UPLOAD_MAX_FILES = env_int("AUDIO_UPLOAD_MAX_FILES", 1000, minimum=1)
+# Preview lookup is off unless sources are named, in the order they are asked: "deezer", "itunes" or both.
+PREVIEW_SOURCES = env_list("PREVIEW_SOURCES", [])
+_unknown_sources = sorted(set(PREVIEW_SOURCES) - {"deezer", "itunes"})
+if _unknown_sources:
+    raise ImproperlyConfigured(
+        f"PREVIEW_SOURCES names {', '.join(_unknown_sources)}: the known preview sources are deezer and itunes."
+    )
+DEEZER_API_URL = env_url("DEEZER_API_URL", "https://api.deezer.com/", schemes=("http", "https"))
+ITUNES_API_URL = env_url("ITUNES_API_URL", "https://itunes.apple.com/", schemes=("http", "https"))
+ITUNES_COUNTRY = env_str("ITUNES_COUNTRY", "US")  # the store whose catalog iTunes Search looks in
+# A found preview is analysed and discarded; with this on it is also kept as the track's audio file.
+PREVIEW_KEEP_FILES = env_bool("PREVIEW_KEEP_FILES", False)
+# Faults as the Spotify client handles them: a 429 asking to wait longer than this defers the lookup run;
+# 5xx, timeouts and unreadable answers are retried this often with exponential backoff.
+PREVIEW_MAX_RETRY_AFTER = env_int("PREVIEW_MAX_RETRY_AFTER", 30, minimum=0)
+PREVIEW_MAX_RETRIES = env_int("PREVIEW_MAX_RETRIES", 3, minimum=0)
+PREVIEW_BACKOFF_SECONDS = env_int("PREVIEW_BACKOFF_MS", 1000, minimum=0) / 1000
+PREVIEW_TIMEOUT_SECONDS = env_int("PREVIEW_TIMEOUT_SECONDS", 10, minimum=1)
+# A preview bigger than this is not a 30-second preview: refused unread past this many bytes.
+PREVIEW_MAX_BYTES = env_int("PREVIEW_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# A found song whose length differs from the catalog's by more than this many seconds is another recording.
+PREVIEW_MAX_DURATION_DIFFERENCE = env_int("PREVIEW_MAX_DURATION_DIFFERENCE", 10, minimum=0)
+
 # --- Recommenders ---
 # How often (seconds) each process asks the database whether a newer model version is active; 0 = every request.
 RECOMMENDER_RELOAD_CHECK_SECONDS = env_int("RECOMMENDER_RELOAD_CHECK_SECONDS", 30, minimum=0)
@@ -242,6 +335,10 @@ REBUILD_CHECK_SECONDS = env_int("REBUILD_CHECK_SECONDS", 60, minimum=1)
 REBUILD_MIN_INTERVAL_SECONDS = env_int("REBUILD_MIN_INTERVAL_SECONDS", 600, minimum=0)
 # A rebuild's lock expires this long after its holder's last heartbeat (a crashed worker frees it by then).
 REBUILD_LEASE_SECONDS = env_int("REBUILD_LEASE_SECONDS", 300, minimum=3)
+# A crawl deferred by Spotify's rate limit waits in the database (CrawlRun.resume_at); beat looks this often for
+# runs whose time has come and resumes each once. A resume whose worker died is taken up again after the lease.
+CRAWL_RESUME_CHECK_SECONDS = env_int("CRAWL_RESUME_CHECK_SECONDS", 60, minimum=1)
+CRAWL_RESUME_LEASE_SECONDS = env_int("CRAWL_RESUME_LEASE_SECONDS", _TIME_LIMITS["crawl"][1] + 60, minimum=1)
 # Defaults in order: crawl the new releases, rebuild with them, then precompute every listener's day.
 NEW_RELEASES_CRAWL_AT = env_schedule("NEW_RELEASES_CRAWL_AT", "03:00")
 NIGHTLY_REBUILD_AT = env_schedule("NIGHTLY_REBUILD_AT", "03:30")
@@ -253,12 +350,14 @@ _BEAT_ENTRIES = (
     ("rebuild-nightly", "recommendations.tasks.rebuild_nightly_task", NIGHTLY_REBUILD_AT),
     ("retrain-weekly", "recommendations.tasks.retrain_weekly_task", WEEKLY_RETRAIN_AT),
     ("precompute-today", "recommendations.tasks.precompute_today_task", TODAY_PRECOMPUTE_AT),
+    ("resume-deferred-crawls", "ingestion.tasks.resume_deferred_crawls_task", CRAWL_RESUME_CHECK_SECONDS),
 )
 CELERY_BEAT_SCHEDULE = {
     name: {"task": task, "schedule": when} for name, task, when in _BEAT_ENTRIES if when is not None
 }
 # A check still queued when the next one is due is worthless: drop it rather than run a backlog of them.
 CELERY_BEAT_SCHEDULE["rebuild-if-dirty"]["options"] = {"expires": max(60, REBUILD_CHECK_SECONDS)}
+CELERY_BEAT_SCHEDULE["resume-deferred-crawls"]["options"] = {"expires": max(60, CRAWL_RESUME_CHECK_SECONDS)}
 # Catalog snapshots (JSON, the original project's format) in default storage; older ones beyond this are deleted.
 SNAPSHOTS_KEPT = env_int("SNAPSHOTS_KEPT", 30, minimum=0)  # 0 keeps every snapshot
 # Length of each demo track's synthesized audio preview (seed_demo); longer ones cost time and space in proportion.
@@ -326,6 +425,10 @@ _MEDIA_ORIGINS = (
     if AWS_STORAGE_BUCKET_NAME
     else []
 )
+# Looked-up previews play from their source's CDN (preview_url) unless the site keeps its own copy.
+_PREVIEW_MEDIA_ORIGINS = {"deezer": "https://*.dzcdn.net", "itunes": "https://*.mzstatic.com"}
+if not PREVIEW_KEEP_FILES:
+    _MEDIA_ORIGINS = [*_MEDIA_ORIGINS, *(_PREVIEW_MEDIA_ORIGINS[source] for source in PREVIEW_SOURCES)]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -364,6 +467,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 RATELIMIT_ENABLE = env_bool("RATE_LIMITS_ENABLED", True)
 RATELIMIT_IP_META_KEY = "recommender_site.ratelimits.client_ip"
+# While the cache (Redis) is unreachable nothing can be counted: let requests through rather than refuse them all.
+RATELIMIT_FAIL_OPEN = True
 # "N/s|m|h|d" (django-ratelimit's syntax); each limit counts per account and, separately, per client IP.
 API_RATE_LIMIT_PER_ACCOUNT = env_rate("API_RATE_LIMIT_PER_ACCOUNT", "120/m")
 API_RATE_LIMIT_PER_IP = env_rate("API_RATE_LIMIT_PER_IP", "600/m")

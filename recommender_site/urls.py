@@ -3,12 +3,19 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from ingestion.admin.common import LabelledAutocompleteJsonView
 from recommendations import api, openapi
 from recommendations import views as recommendation_views
 from recommender_site import views_login
 
 urlpatterns = [
     path("", recommendation_views.home, name="home"),
+    # Before the admin's own autocomplete (same path and name): results say which track is which (artist, album).
+    path(
+        "admin/autocomplete/",
+        admin.site.admin_view(LabelledAutocompleteJsonView.as_view(admin_site=admin.site)),
+        name="admin-autocomplete",
+    ),
     path("admin/", admin.site.urls),
     path("api/", openapi.api_docs, name="api-docs"),
     path("api/openapi.json", openapi.openapi_json, name="openapi-json"),

@@ -69,3 +69,11 @@ def rate_limits(settings) -> None:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"rl-{uuid.uuid4().hex}"}
     }
 
+
+
+@pytest.fixture(autouse=True)
+def queued_tasks_inline(settings) -> None:
+    """Without a broker, admin-queued retrains run on a background thread (recommendations.services.queueing);
+    a test's own transaction is invisible to such a thread, so tests run them inline after the commit. The tests of
+    the background path turn it on in a transactional test."""
+    settings.TASKS_IN_BACKGROUND_WITHOUT_BROKER = False

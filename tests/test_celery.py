@@ -79,3 +79,81 @@ def test_broker_round_trips_a_message():
             queue.close()
     assert message.payload == {"track": "오늘의 노래"}
 
+
+
+def project_tasks() -> list[str]:
+    celery_app.loader.import_default_modules()
+    return sorted(name for name in celery_app.tasks if name.split(".")[0] in {c.name for c in apps.get_app_configs()})
+
+
+def queue_of(task_name: str) -> str:
+    return celery_app.amqp.router.route({}, task_name)["queue"].name
+
+
+def test_crawls_training_and_listener_work_go_to_their_own_queues():
+    base = settings.CELERY_TASK_DEFAULT_QUEUE
+
+    assert queue_of("ingestion.tasks.crawl_playlists_task") == f"{base}.crawl"
+    assert queue_of("ingestion.tasks.resume_deferred_crawls_task") == f"{base}.crawl"
+    assert queue_of("recommendations.tasks.rebuild_if_dirty_task") == f"{base}.train"
+    assert queue_of("recommendations.tasks.train_recommenders_task") == f"{base}.train"
+    assert queue_of("recommendations.tasks.compute_today_task") == f"{base}.listener"
+    assert queue_of("ingestion.tasks.run_import_task") == base
+
+
+def test_every_project_task_has_a_route_and_soft_and_hard_time_limits():
+    tasks = project_tasks()
+    assert "ingestion.tasks.resume_deferred_crawls_task" in tasks
+
+    for name in tasks:
+        task = celery_app.tasks[name]
+        assert name in settings.CELERY_TASK_ROUTES, f"{name} has no queue"
+        assert 0 < task.soft_time_limit < task.time_limit, name
+    assert celery_app.tasks["recommendations.tasks.compute_today_task"].time_limit <= 120  # a page is waiting
+    assert celery_app.tasks["recommendations.tasks.rebuild_nightly_task"].time_limit >= 3600
+
+
+def test_the_workers_run_prod_starts_consume_every_queue_exactly_once():
+    from recommender_site.management.commands.run_prod import worker_commands
+
+    commands = worker_commands(concurrency={"worker": 2, "worker-batch": 2})
+    consumed = [q for command in commands.values() for q in command[command.index("--queues") + 1].split(",")]
+
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert sorted(consumed) == sorted(set(consumed)) == sorted(routed | {settings.CELERY_TASK_DEFAULT_QUEUE})
+    batch = commands["worker-batch"][commands["worker-batch"].index("--queues") + 1].split(",")
+    assert queue_of("recommendations.tasks.compute_today_task") not in batch  # no rebuild ahead of a listener
+
+
+def test_redis_never_delivers_a_running_task_twice_and_a_lost_worker_means_a_retry():
+    longest = max(task.time_limit for task in map(celery_app.tasks.get, project_tasks()))
+
+    assert celery_app.conf.broker_transport_options["visibility_timeout"] > longest
+    assert celery_app.conf.task_reject_on_worker_lost is True and celery_app.conf.task_acks_late is True
+
+
+def test_beat_looks_for_deferred_crawls_to_resume():
+    entry = settings.CELERY_BEAT_SCHEDULE["resume-deferred-crawls"]
+
+    assert entry["task"] == "ingestion.tasks.resume_deferred_crawls_task"
+    assert entry["schedule"] == settings.CRAWL_RESUME_CHECK_SECONDS
+    assert entry["options"]["expires"] >= 60
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"CELERY_CRAWL_SOFT_TIME_LIMIT": "900", "CELERY_CRAWL_TIME_LIMIT": "600"}, "CELERY_CRAWL_SOFT_TIME_LIMIT"),
+        ({"CELERY_VISIBILITY_TIMEOUT": "600"}, "CELERY_VISIBILITY_TIMEOUT"),
+        ({"CELERY_LISTENER_TIME_LIMIT": "soon"}, "CELERY_LISTENER_TIME_LIMIT"),
+    ],
+)
+def test_bad_time_limits_stop_the_process_with_their_name(tmp_path, environment, message):
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], cwd=settings.BASE_DIR, capture_output=True,
+        text=True, timeout=120,
+        env={"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "recommender_site.settings",
+             "APP_VAR_DIR": str(tmp_path), **environment},
+    )  # fmt: skip
+
+    assert result.returncode != 0 and message in result.stderr

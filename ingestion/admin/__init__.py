@@ -5,11 +5,12 @@ prefetch (a page's query count does not grow with its rows), no full-table count
 relations are edited with autocomplete or shown read-only and capped, never as a <select> of the table.
 
 The pages are split by what they show: `catalog` (tracks, artists, albums, genres, playlists), `runs` (imports,
-crawls), with `filters` and `common` shared; importing them here registers their ModelAdmins.
+crawls), `audio` (audio uploads, preview lookup), with `filters` and `common` shared; importing them here registers
+their ModelAdmins.
 """
 from django.contrib import admin
 
-from ingestion.admin import catalog, runs  # noqa: F401  (registers the ModelAdmins)
+from ingestion.admin import audio, catalog, runs  # noqa: F401  (registers the ModelAdmins)
 
 admin.site.site_header = "오늘의 노래 · Today's Song — curation"
 admin.site.site_title = "오늘의 노래 admin"

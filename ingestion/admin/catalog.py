@@ -8,7 +8,9 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext_lazy as _
 
+from ingestion.admin.audio import look_up_previews_action
 from ingestion.admin.common import (
     INLINE_MAX_ROWS,
     CuratedTimestampsMixin,
@@ -16,6 +18,7 @@ from ingestion.admin.common import (
     artist_names,
     demo_marker,
     plural,
+    track_label,
 )
 from ingestion.admin.filters import (
     AlbumReleaseYearFilter,
@@ -38,6 +41,10 @@ from ingestion.models import (
 )
 from ingestion.services.changes import catalog_changed
 
+AUDIO_HELP = _(
+    "Audio comes from Audio uploads (matched by id, ISRC or artist and title) or from the “Look up previews” "
+    "action; the audio analysis measures features from it."
+)
 FEATURES_HELP = "danceability, energy and valence are required unless the source is “missing”; then all are empty."
 
 
@@ -64,15 +71,16 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     list_filter = (GenreFilter, ReleaseYearFilter, "features_source", "is_hidden", "is_demo")
     search_fields = ("name", "artists__name", "album__name")  # see get_search_results
     search_help_text = "Search by track title, artist name or album name."
-    actions = ("hide_from_recommendations", "show_in_recommendations")
+    actions = ("hide_from_recommendations", "show_in_recommendations", "look_up_previews")
     autocomplete_fields = ("album",)
     inlines = (TrackArtistInline,)
-    readonly_fields = ("first_seen", "updated_at")
+    readonly_fields = ("first_seen", "updated_at", "preview_url", "audio_file")
     show_full_result_count = False  # a COUNT(*) over 100k+ tracks on every page view buys nothing
     list_per_page = 50
     fieldsets = (
         (None, {"fields": ("name", "spotify_id", "album", ("duration_ms", "explicit", "popularity"))}),
         ("Recommendations", {"fields": ("is_hidden", "is_demo")}),
+        (_("Audio"), {"description": AUDIO_HELP, "fields": ("isrc", "audio_file", "preview_url")}),
         ("Audio features", {"description": FEATURES_HELP, "fields": (
             "features_source",
             ("danceability", "energy", "valence"),
@@ -83,7 +91,11 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).with_credits()
+        return super().get_queryset(request).select_related("album").with_credits()
+
+    def autocomplete_label(self, track: Track) -> str:
+        """What a track picker elsewhere (suggested tracks, favourites) lists: title — artists — album (year)."""
+        return track_label(track)
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         """Like search_fields, but artists match through a semi-join: no duplicates to remove afterwards
@@ -116,6 +128,10 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     @admin.action(description="Show in recommendations", permissions=["change"])
     def show_in_recommendations(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_hidden(request, queryset, hidden=False)
+
+    @admin.action(description=_("Look up previews (Deezer, iTunes)"), permissions=["change"])
+    def look_up_previews(self, request: HttpRequest, queryset: QuerySet) -> None:
+        look_up_previews_action(self, request, queryset)
 
     def _set_hidden(self, request: HttpRequest, queryset: QuerySet, *, hidden: bool) -> None:
         changed = queryset.exclude(is_hidden=hidden).update(is_hidden=hidden, updated_at=timezone.now())

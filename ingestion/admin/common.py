@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.db.models import Model, QuerySet
+from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,6 +26,45 @@ def demo_marker(is_demo: bool) -> str:
 
 def artist_names(track: Track) -> str:
     return ", ".join(credit.artist.name for credit in track.credits.all())
+
+
+def track_label(track: Track) -> str:
+    """How a curator tells tracks apart when picking one: "title — artists — album (year)"; four tracks called
+    "Moonlight Pt. 2" differ by artist and album. Needs the credits prefetched and the album selected."""
+    parts = [track.name, artist_names(track)]
+    if track.album:
+        year = track.album.release_date.year if track.album.release_date else None
+        parts.append(f"{track.album.name} ({year})" if year else track.album.name)
+    return " — ".join(part for part in parts if part)
+
+
+class TrackChoiceField(ModelChoiceField):
+    """A track picker (the autocomplete's chosen value) labelled with artists and album, in one or two queries."""
+
+    def __init__(self, queryset: QuerySet, **kwargs) -> None:
+        super().__init__(queryset.select_related("album").with_credits(), **kwargs)
+
+    def label_from_instance(self, obj: Track) -> str:
+        return track_label(obj)
+
+
+class TrackMultipleChoiceField(ModelMultipleChoiceField):
+    def __init__(self, queryset: QuerySet, **kwargs) -> None:
+        super().__init__(queryset.select_related("album").with_credits(), **kwargs)
+
+    def label_from_instance(self, obj: Track) -> str:
+        return track_label(obj)
+
+
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete, labelling each result with its ModelAdmin's `autocomplete_label(obj)` when it
+    has one (tracks: title — artists — album (year)) instead of `str(obj)`. Served at the admin's own
+    autocomplete URL (recommender_site.urls), so every autocomplete field uses it."""
+
+    def serialize_result(self, obj: Model, to_field_name: str) -> dict[str, str]:
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        result = super().serialize_result(obj, to_field_name)
+        return {**result, "text": label(obj)} if label else result
 
 
 
@@ -68,6 +109,7 @@ class CappedInlineFormSet(BaseInlineFormSet):
 
 class ReadOnlyInline(admin.TabularInline):
     formset = CappedInlineFormSet
+    template = "admin/edit_inline/tabular_readonly.html"  # each row once: no str(row) above its columns
     extra = 0
     can_delete = False
     show_change_link = False

@@ -39,6 +39,10 @@ MAX_STORED_REJECTIONS = 1000  # per run; all are still counted and printed
 RejectionSink = Callable[[Rejection], None]
 
 
+class ImportRunFailed(Exception):
+    """No file of the run could be read: the run fails as a whole, with this reason in words (no traceback)."""
+
+
 def import_run_create(
     *,
     kind: str,
@@ -94,18 +98,26 @@ def import_run_execute(
             if run.uploaded_file:
                 stored.file_names = {str(paths[0]): run.paths[0]}
             formats = _import_paths(run, paths, summary, stored, progress)
+    except ImportRunFailed as error:  # the curator's file, not a bug: the reason is the whole story
+        logger.info("import run %s failed: %s", run.pk, error)
+        _fail(run, summary, stored, reason=str(error))
+        return ImportRun.objects.get(pk=run.pk)
     except Exception as error:  # recorded on the run, so the admin shows why; then re-raised for the logs
         logger.exception("import run %s failed", run.pk)
-        stored.flush()
-        _record_change_if_any(run, summary)  # batches before the failure are committed
-        ImportRun.objects.filter(pk=run.pk).update(
-            status=ImportRun.Status.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"
-        )
+        _fail(run, summary, stored, reason=stored.shown(f"{type(error).__name__}: {error}"))
         raise
     stored.flush()
     _finish(run, summary, stored.count, formats, time.monotonic() - started)
     _record_change_if_any(run, summary)
     return run
+
+
+def _fail(run: ImportRun, summary: UpsertSummary, stored: _RejectionStore, *, reason: str) -> None:
+    stored.flush()
+    _record_change_if_any(run, summary)  # batches before the failure are committed
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportRun.Status.FAILED, finished_at=timezone.now(), error=reason, rejected=stored.count
+    )
 
 
 def _record_change_if_any(run: ImportRun, summary: UpsertSummary) -> None:
@@ -175,10 +187,16 @@ class _RejectionStore:
         self.count = 0
         self.pending: list[ImportRejection] = []
 
+    def shown(self, text: str) -> str:
+        """`text` with each upload's storage path replaced by the name the curator uploaded (no server paths)."""
+        for local, shown_name in self.file_names.items():
+            text = text.replace(local, shown_name)
+        return text
+
     def add(self, rejection: Rejection) -> None:
         shown_name = self.file_names.get(rejection.origin.file)
         if shown_name:
-            rejection = Rejection(Origin(shown_name, rejection.origin.line), rejection.reason)
+            rejection = Rejection(Origin(shown_name, rejection.origin.line), self.shown(rejection.reason))
         self.count += 1
         if self.on_rejection:
             self.on_rejection(rejection)
@@ -196,38 +214,65 @@ class _RejectionStore:
         self.pending = []
 
 
+class _FileProblems:
+    """Files that could not be read at all. With nothing read, the run fails with their reasons; beside files that
+    were read, each is one rejection of its file (line 0: the whole file), and the others still import."""
+
+    def __init__(self, stored: _RejectionStore):
+        self.stored = stored
+        self.problems: list[tuple[str, str]] = []  # (file as shown, reason without the file's name in front)
+
+    def add(self, path: Path | str, error: ImportFileError) -> None:
+        shown_file = self.stored.shown(str(path))
+        reason = self.stored.shown(str(error)).removeprefix(f"{shown_file}: ")
+        self.problems.append((shown_file, reason))
+
+    def settle(self, *, files_read: int) -> None:
+        if not self.problems:
+            return
+        if not files_read:
+            raise ImportRunFailed("\n".join(f"{file}: {reason}" for file, reason in self.problems))
+        for file, reason in self.problems:
+            self.stored.add(Rejection(Origin(file, 0), reason))
+
+
 def _import_paths(
     run: ImportRun, paths: list[Path], summary: UpsertSummary, stored: _RejectionStore, progress: bool
 ) -> list[str]:
-    """Import every file unit; a file that cannot be read is one rejection and the others still import."""
+    """Import every file unit; a file that cannot be read is one rejection and the others still import; when no
+    file can be read, raises ImportRunFailed."""
     units: list[tuple[Path, str, int]] = []
+    problems = _FileProblems(stored)
     try:
         expanded = expand_paths(paths)
     except ImportFileError as error:
-        stored.add(Rejection(Origin(str(paths[0]) if len(paths) == 1 else "(paths)", 0), str(error)))
-        return []
+        problems.add(str(paths[0]) if len(paths) == 1 else "(paths)", error)
+        problems.settle(files_read=0)
     for path in expanded:
         try:
             format_name = run.format or detect_format(path)
             _check_kind(run.kind, format_name, path)
             units.append((path, format_name, progress_total(path, format_name)))
         except ImportFileError as error:
-            stored.add(Rejection(Origin(str(path), 0), str(error)))
+            problems.add(path, error)
     total = sum(lines for _, _, lines in units)
     writer = _BatchWriter(summary)
+    files_read = 0
     with tqdm(total=total, unit="line", disable=not progress, desc=f"importing {run.kind}") as bar:
         for path, format_name, lines in units:
             bar.set_postfix_str(path.name, refresh=False)
             done_before = bar.n
             try:
                 _import_unit(path, format_name, writer, stored, bar)
+                files_read += 1
             except ImportFileError as error:
-                stored.add(Rejection(Origin(str(path), 0), str(error)))
+                problems.add(path, error)
             bar.update(max(0, done_before + lines - bar.n))  # lines after the last record (a closing bracket)
         writer.flush()
     for rejection in summary.rejections:
         stored.add(rejection)
     summary.rejections.clear()
+    problems.settle(files_read=files_read)
     return [name for _, name, _ in units]
 
 

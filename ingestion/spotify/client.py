@@ -139,7 +139,7 @@ class SpotifyClient:
             self.sleep(self.backoff_seconds * 2 ** (failures - 1))
 
     def _wait_for_rate_limit(self, error: spotipy.SpotifyException, request: str, waits: int) -> None:
-        retry_after = _retry_after_seconds((error.headers or {}).get("Retry-After"), self.now())
+        retry_after = retry_after_seconds((error.headers or {}).get("Retry-After"), self.now())
         if retry_after > self.max_retry_after or waits > MAX_RATE_LIMIT_WAITS:
             until = self.now() + dt.timedelta(seconds=max(retry_after, 1))
             logger.warning("Spotify rate-limited %s for %ss: deferring the run", request, retry_after)
@@ -294,8 +294,8 @@ class SpotifyClient:
         return f"GET {self._url(endpoint)}?ids={shown}"
 
 
-def _retry_after_seconds(raw: str | None, now: dt.datetime) -> int:
-    """Retry-After as seconds: a number, or an HTTP date; absent or unreadable means 1 s."""
+def retry_after_seconds(raw: str | None, now: dt.datetime) -> int:
+    """Retry-After as seconds: a number, or an HTTP date; absent or unreadable means 1 s (the preview sources too)."""
     if raw is None:
         return 1
     try:

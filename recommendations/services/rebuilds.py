@@ -36,6 +36,7 @@ from django.utils import timezone
 from ingestion.services.changes import catalog_state
 from recommendations.artifacts import installed_engines
 from recommendations.models import DatasetState, ModelVersion, RebuildLease
+from recommendations.services.queueing import task_queue
 from recommendations.services.training import (
     NothingToTrainOn,
     TrainingFailed,
@@ -59,6 +60,7 @@ class RebuildKind:
     CHANGES = "changes"
     NIGHTLY = "nightly"
     WEEKLY = "weekly"
+    CURATOR = "curator"  # "Rebuild now" in the admin
 
 
 # --- dirty or clean: the catalog's change count against the one last rebuilt ---
@@ -91,6 +93,54 @@ def _dataset_mark_rebuilt(*, seen_changes: int, read_at: datetime) -> bool:
     # Changes arrived during the rebuild: still dirty, and none of them is older than the catalog read.
     rows.update(dirty_noted_at=read_at)
     return False
+
+
+@dataclass(frozen=True)
+class NextRebuild:
+    """When the catalog's changes reach the listeners: what changed last, and when the next rebuild starts."""
+
+    changed_at: datetime | None
+    change_reason: str
+    due_by: datetime | None  # the latest time the change-triggered rebuild starts; None when nothing schedules one
+    running: bool  # a rebuild holds the lease now
+
+
+def rebuild_due_at(state: DatasetState, *, now: datetime) -> datetime:
+    """When a dirty dataset may be rebuilt: now, or REBUILD_MIN_INTERVAL_SECONDS after the last rebuild started."""
+    interval = timedelta(seconds=settings.REBUILD_MIN_INTERVAL_SECONDS)
+    if state.last_rebuild_started_at and now < state.last_rebuild_started_at + interval:
+        return state.last_rebuild_started_at + interval
+    return now
+
+
+def dataset_next_rebuild(*, now: datetime | None = None) -> NextRebuild | None:
+    """None when the listeners already see the whole catalog (clean); else when the next rebuild starts: the first
+    beat check (every REBUILD_CHECK_SECONDS) after the debounce allows it. Without a broker no beat runs, so
+    nothing starts it (`due_by` None) until a curator asks (`dataset_rebuild_queue`) or the command is run."""
+    now = now or timezone.now()
+    # Read only (an admin page's frame asks): no row made, nothing noted; a missing row is a catalog never rebuilt.
+    state = DatasetState.objects.filter(pk=DatasetState.SINGLETON_PK).first() or DatasetState()
+    if not state.is_dirty:
+        return None
+    lease = RebuildLease.objects.filter(name=REBUILD_LEASE).first()
+    due_by = None
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        due_by = rebuild_due_at(state, now=now) + timedelta(seconds=settings.REBUILD_CHECK_SECONDS)
+    return NextRebuild(
+        changed_at=state.last_change_at,
+        change_reason=state.last_change_reason,
+        due_by=due_by,
+        running=bool(lease and lease.is_held()),
+    )
+
+
+def dataset_rebuild_queue() -> None:
+    """Queue a rebuild of the catalog engines now, whatever the debounce says (the admin's "Rebuild now"); runs
+    after the commit, on a worker or without a broker on a thread of this process. Safe to repeat: a second one
+    finds the lease taken or the data unchanged."""
+    from recommendations.tasks import rebuild_now_task  # tasks import the services
+
+    task_queue(rebuild_now_task)
 
 
 # --- the lease ---
@@ -199,9 +249,8 @@ def dataset_rebuild_if_dirty(*, now: datetime | None = None) -> RebuildOutcome:
     state = dataset_state()
     if not state.is_dirty:
         return RebuildOutcome(RebuildKind.CHANGES, "clean")
-    interval = timedelta(seconds=settings.REBUILD_MIN_INTERVAL_SECONDS)
-    if state.last_rebuild_started_at and now < state.last_rebuild_started_at + interval:
-        next_at = state.last_rebuild_started_at + interval
+    next_at = rebuild_due_at(state, now=now)
+    if next_at > now:
         return RebuildOutcome(RebuildKind.CHANGES, "debounced", detail=f"next rebuild after {next_at:%H:%M:%S}")
     return _rebuild(kind=RebuildKind.CHANGES, engines=CATALOG_REBUILD, only_if_dirty=True)
 

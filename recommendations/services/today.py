@@ -267,7 +267,9 @@ def _wait_restarted(today_list: TodayList) -> bool:
 def _enqueue(today_list_id: int) -> None:
     from recommendations.tasks import compute_today_task
 
-    transaction.on_commit(lambda: compute_today_task.delay(today_list_id))
+    # robust: a broker that cannot be reached must not turn the page into a 500; the list stays pending and the
+    # next page load that finds it stuck enqueues it again (`_is_stuck`).
+    transaction.on_commit(lambda: compute_today_task.delay(today_list_id), robust=True)
 
 
 def _list_fail(today_list: TodayList, message: str) -> str:

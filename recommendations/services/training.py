@@ -44,6 +44,7 @@ from recommendations.engines import Engine
 from recommendations.engines.features import ARTIFACT_FORMAT, CatalogSnapshot
 from recommendations.models import ModelVersion
 from recommendations.selectors import catalog_snapshot, training_playlists
+from recommendations.services.queueing import task_queue
 
 logger = logging.getLogger(__name__)
 
@@ -161,14 +162,14 @@ def recommender_train(
 
 
 def recommender_train_queue(*, engines: Iterable[str]) -> list[str]:
-    """Queue a training of each installed engine of `engines`, run after the commit (in-process without a broker;
-    a failure is recorded on its version, not raised). Returns the engines queued. Safe to repeat: a training
-    that finds its data unchanged is skipped."""
+    """Queue a training of each installed engine of `engines`, run after the commit (without a broker on a thread
+    of this process, `services.queueing`; a failure is recorded on its version, not raised). Returns the engines
+    queued. Safe to repeat: a training that finds its data unchanged is skipped."""
     from recommendations.tasks import train_recommenders_task  # tasks import the services
 
     queued = sorted(set(engines) & set(installed_engines()))
     for engine in queued:
-        transaction.on_commit(lambda engine=engine: train_recommenders_task.delay(engine), robust=True)
+        task_queue(train_recommenders_task, engine)
     return queued
 
 

@@ -17,6 +17,7 @@ import json
 import random
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -73,8 +74,10 @@ class FakeSpotify:
         restricted: bool = False,
         page_limit: int = 100,
         listener: FakeListener | None = None,
+        latency: float = 0.0,
     ):
         self.catalog = catalog
+        self.latency = latency  # seconds each API answer takes (a slow crawl, for killing a worker mid-way)
         self.listener = listener
         self.faults = faults or Faults()
         self.restricted = restricted
@@ -275,6 +278,8 @@ def _handler_for(fake: FakeSpotify) -> type[BaseHTTPRequestHandler]:
             fault = self._record_and_pick_fault("GET", url)
             if fault is not None and fault.kind in ("rate_limit", "server_error"):
                 return
+            if fake.latency:
+                time.sleep(fake.latency)
             query = {key: values[-1] for key, values in parse_qs(url.query).items()}
             status, body = fake.answer(match.group("rest"), query, as_listener=as_listener)
             self._send(status, body, fault=fault.kind if fault else None)

@@ -21,13 +21,16 @@ from urllib.parse import quote
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from ingestion.models import CrawlRun, Track
+from ingestion.models import CrawlRun, Playlist, Track
 from ingestion.services.changes import catalog_changed
+from ingestion.services.crawls import crawl_playlists
 from recommendations.models import ModelVersion
 from recommendations.services.rebuilds import dataset_state
 from tests.factories import ArtistFactory, TrackFactory
-from tests.fake_spotify import CLIENT_ID, CLIENT_SECRET, FakeSpotify, small_catalog
+from tests.fake_spotify import CLIENT_ID, CLIENT_SECRET, FakeSpotify, Fault, Faults, small_catalog
+from tests.fake_spotify.helpers import connect
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
 CELERY = str(Path(settings.BASE_DIR) / ".venv" / "bin" / "celery")
@@ -68,7 +71,8 @@ def fake_spotify() -> Iterator[FakeSpotify]:
 
 
 @pytest.fixture
-def worker_and_beat(transactional_db, tmp_path: Path, fake_spotify: FakeSpotify) -> Iterator[Processes]:
+def worker_and_beat(request, transactional_db, tmp_path: Path, fake_spotify: FakeSpotify) -> Iterator[Processes]:
+    """A worker consuming every queue of a fresh queue name, and beat; `@pytest.mark.beat_env(...)` overrides."""
     if connection.vendor != "postgresql":
         pytest.skip("the worker needs the test database in PostgreSQL (SQLite's test database is in memory)")
     queue = f"test-worker-beat-{uuid.uuid4().hex[:12]}"
@@ -89,7 +93,11 @@ def worker_and_beat(transactional_db, tmp_path: Path, fake_spotify: FakeSpotify)
         "SPOTIFY_ACCOUNTS_URL": fake_spotify.accounts_url,
         "SPOTIFY_CLIENT_ID": CLIENT_ID,
         "SPOTIFY_CLIENT_SECRET": CLIENT_SECRET,
+        "CRAWL_RESUME_CHECK_SECONDS": "1",
     }
+    marker = request.node.get_closest_marker("beat_env")
+    environment.update(marker.kwargs if marker else {})
+    queues = [queue, *(f"{queue}.{kind}" for kind in ("crawl", "train", "listener"))]
     (tmp_path / "var").mkdir()
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -102,7 +110,7 @@ def worker_and_beat(transactional_db, tmp_path: Path, fake_spotify: FakeSpotify)
         )  # fmt: skip
 
     worker = start(
-        "worker", "worker", "--pool", "solo", "--queues", queue, "--hostname", f"{queue}@%h",
+        "worker", "worker", "--pool", "solo", "--queues", ",".join(queues), "--hostname", f"{queue}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     )  # fmt: skip
     beat = start("beat", "beat", "--schedule", str(tmp_path / "var" / "celerybeat-schedule"), "--max-interval", "1")
@@ -114,7 +122,8 @@ def worker_and_beat(transactional_db, tmp_path: Path, fake_spotify: FakeSpotify)
     finally:
         for process in (beat, worker):
             stop(process)
-        delete_queue(queue)
+        for name in queues:
+            delete_queue(name)
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -166,3 +175,24 @@ def test_beat_and_worker_crawl_new_releases_and_rebuild_the_recommenders(worker_
     assert fake_spotify.count("new-releases") + fake_spotify.count("search") > 0
     assert ModelVersion.objects.filter(engine="clusters", is_active=True).exists()
     assert dataset_state().last_rebuild_kind == "changes"
+
+
+@pytest.mark.beat_env(NEW_RELEASES_CRAWL_AT="off", REBUILD_CHECK_SECONDS="3600")
+def test_beat_resumes_a_deferred_crawl_once_when_its_time_has_come(worker_and_beat, fake_spotify, settings):
+    connect(settings, fake_spotify)
+    fake_spotify.faults = Faults([Fault("rate_limit", on={1}, retry_after=7200)])
+    deferred = crawl_playlists(playlist_ids=list(fake_spotify.catalog.playlists))
+    fake_spotify.faults = Faults()
+    assert deferred.status == CrawlRun.Status.DEFERRED
+    CrawlRun.objects.filter(pk=deferred.pk).update(resume_at=timezone.now())  # as if the two hours had passed
+
+    def resumed() -> bool:
+        deferred.refresh_from_db()
+        return deferred.resume_at is None and deferred.resumed_by is not None
+
+    wait_for(resumed, OUTCOME_SECONDS, worker_and_beat, "beat to resume the deferred crawl")
+    time.sleep(3)  # three more beat checks: none may resume it again
+
+    assert deferred.resumed_by.status == CrawlRun.Status.SUCCEEDED
+    assert CrawlRun.objects.count() == 2
+    assert Playlist.objects.filter(source=Playlist.Source.SPOTIFY).count() == len(fake_spotify.catalog.playlists)

@@ -1,10 +1,14 @@
 """Model versions in the admin: listed with their metrics, read-only, activated (rollback) or retrained."""
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from ingestion.models import Track
 from recommendations.models import ModelVersion
@@ -117,3 +121,96 @@ def test_train_now_on_an_unchanged_catalog_changes_nothing(admin_client, catalog
         admin_client.post(LIST_URL, {"action": "train_now", "_selected_action": [first.pk]})
 
     assert ModelVersion.objects.count() == 1
+
+
+# --- starting work from the admin returns at once; the admin says when changes reach listeners ---
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_train_now_answers_before_the_training_runs(admin_client, catalog, settings, monkeypatch):
+    # No outer test transaction: on_commit fires as in production, and the training runs on a thread.
+    import recommendations.tasks as tasks
+    from recommendations.services.queueing import tasks_in_background_wait
+
+    settings.TASKS_IN_BACKGROUND_WITHOUT_BROKER = True
+    first = recommender_train(engine="content")
+    Track.objects.filter(pk=catalog[0].pk).update(energy=0.95)
+    may_train = threading.Event()
+    real_train = tasks.recommender_train
+
+    def train_when_allowed(**kwargs):
+        assert may_train.wait(30), "the request never returned"
+        return real_train(**kwargs)
+
+    monkeypatch.setattr(tasks, "recommender_train", train_when_allowed)
+
+    response = admin_client.post(LIST_URL, {"action": "train_now", "_selected_action": [first.pk]}, follow=True)
+
+    assert "Training queued for content: it runs in the background" in response.content.decode()
+    assert ModelVersion.objects.count() == 1  # the page came back while the training waited
+    may_train.set()
+    assert tasks_in_background_wait(timeout=30)
+    assert ModelVersion.objects.get(is_active=True).version == 2
+
+
+def test_rebuild_now_rebuilds_the_catalog_engines_whatever_the_debounce(
+    admin_client, catalog, settings, django_capture_on_commit_callbacks
+):
+    from recommendations.models import DatasetState
+
+    settings.REBUILD_MIN_INTERVAL_SECONDS = 3600
+    state_url = reverse("admin:recommendations_datasetstate_changelist")
+    admin_client.get(state_url)  # the row exists
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            state_url, {"action": "rebuild_now", "_selected_action": [DatasetState.SINGLETON_PK]}, follow=True
+        )
+
+    assert "Rebuild queued: it runs in the background" in response.content.decode()
+    state = DatasetState.objects.get()
+    assert state.last_rebuild_kind == "curator"
+    assert set(ModelVersion.objects.filter(is_active=True).values_list("engine", flat=True)) >= {"content", "clusters"}
+
+
+def test_after_an_edit_the_admin_says_by_when_the_next_rebuild_starts(admin_client, catalog, settings):
+    from recommendations.models import DatasetState
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker: beat runs the rebuild checks
+    settings.REBUILD_MIN_INTERVAL_SECONDS, settings.REBUILD_CHECK_SECONDS = 600, 60
+    started = timezone.now()
+    DatasetState.objects.create(pk=DatasetState.SINGLETON_PK, last_rebuild_started_at=started)
+
+    response = admin_client.post(
+        reverse("admin:ingestion_track_changelist"),
+        {"action": "hide_from_recommendations", "_selected_action": [catalog[0].pk]},
+        follow=True,
+    )
+
+    due = timezone.localtime(started + timedelta(seconds=660))
+    page = " ".join(response.content.decode().split())
+    assert "1 track hidden from recommendations." in page
+    assert f"Listeners see it after the next rebuild of the recommenders, which starts by {due:%H:%M}." in page
+    assert "admin: 1 track hidden" in page  # what changed
+
+
+def test_without_a_broker_the_admin_says_no_rebuild_is_scheduled_and_how_to_start_one(admin_client, catalog):
+    response = admin_client.post(
+        reverse("admin:ingestion_track_changelist"),
+        {"action": "hide_from_recommendations", "_selected_action": [catalog[0].pk]},
+        follow=True,
+    )
+
+    page = " ".join(response.content.decode().split())
+    assert "Without a task broker no rebuild is scheduled on this server" in page
+    assert reverse("admin:recommendations_datasetstate_changelist") in page
+
+
+def test_a_clean_catalog_shows_no_rebuild_notice(admin_client, catalog, django_capture_on_commit_callbacks):
+    from recommendations.services.rebuilds import dataset_rebuild_if_dirty
+
+    dataset_rebuild_if_dirty()
+
+    page = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert "next-rebuild" not in page

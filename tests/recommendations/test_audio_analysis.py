@@ -86,3 +86,29 @@ def test_a_demo_preview_carries_its_tracks_tempo_key_and_loudness(tempo):
     assert analysis.tempo == pytest.approx(tempo, abs=3.0)
     assert (analysis.key, analysis.mode) == (9, 0)
     assert analysis.loudness == pytest.approx(-7.0, abs=1.5)
+
+
+@pytest.mark.django_db
+def test_the_stored_preview_of_a_seeded_demo_track_is_within_three_bpm_of_its_tempo(settings, tmp_path):
+    """Issue 9's check end to end: seed_demo's tracks, their previews as stored in media, measured by the engine."""
+    import io
+
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+
+    from ingestion.models import Track
+    from ingestion.services.demo_previews import demo_previews_ensure
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo", "--scale=0.03", "--today=2026-11-01", "--no-previews", stdout=io.StringIO())
+    with_features = Track.objects.filter(is_demo=True, tempo__isnull=False).exclude(features_source="missing")
+    slowest, fastest = with_features.order_by("tempo").first(), with_features.order_by("-tempo").first()
+    middle = with_features.filter(tempo__gt=slowest.tempo + 20, tempo__lt=fastest.tempo - 20).first()
+    chosen = [track for track in (slowest, middle, fastest) if track is not None]
+
+    demo_previews_ensure(track_ids=[track.pk for track in chosen], workers=1)
+
+    for track in chosen:
+        track.refresh_from_db()
+        measured = analyse_audio(default_storage.path(track.audio_file.name)).tempo
+        assert measured == pytest.approx(track.tempo, abs=3.0), track.name

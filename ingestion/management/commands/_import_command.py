@@ -33,6 +33,9 @@ class ImportCommand(BaseCommand):
             self.stdout.write(json.dumps(_summary_json(run), ensure_ascii=False))
         else:
             self._print_summary(run)
+        if run.status == ImportRun.Status.FAILED:
+            self.stderr.write(self.style.ERROR(f"Import failed: {run.error}"))
+            sys.exit(1)
         if run.rejected:
             # Non-zero so scripts notice; the good rows are imported all the same.
             sys.exit(1)

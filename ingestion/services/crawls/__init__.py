@@ -5,5 +5,8 @@ point and run again ends with the catalog an uninterrupted one gives, and two cr
 """
 from ingestion.services.crawls.new_releases import crawl_new_releases
 from ingestion.services.crawls.playlists import crawl_playlists, playlist_references_parse
+from ingestion.services.crawls.resumes import crawl_run_resume_due, crawl_runs_due
 
-__all__ = ["crawl_new_releases", "crawl_playlists", "playlist_references_parse"]
+__all__ = [
+    "crawl_new_releases", "crawl_playlists", "crawl_run_resume_due", "crawl_runs_due", "playlist_references_parse"
+]

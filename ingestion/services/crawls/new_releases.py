@@ -33,15 +33,20 @@ def crawl_new_releases(
     client: SpotifyClient | None = None,
     progress: bool = False,
     sleep: Callable[[float], None] | None = None,
+    resumes: CrawlRun | None = None,
+    task_id: str = "",
 ) -> CrawlRun:
     """Crawl up to `limit` new albums (default CRAWL_NEW_RELEASES_LIMIT) and their tracks into the catalog.
 
     Tracks Spotify gives no features for get features estimated from catalog neighbours. A long rate limit
-    ends the run as deferred. Safe to re-run: complete albums are skipped, upserts change nothing twice.
+    ends the run as deferred (beat resumes it, passing it as `resumes`). Safe to re-run: complete albums are
+    skipped, upserts change nothing twice.
     """
     limit = limit or settings.CRAWL_NEW_RELEASES_LIMIT
     client = client or spotify_catalog_client(sleep=sleep)
-    context = crawl_run_start(kind=CrawlRun.Kind.NEW_RELEASES, parameters={"limit": limit}, client=client)
+    context = crawl_run_start(
+        kind=CrawlRun.Kind.NEW_RELEASES, parameters={"limit": limit}, client=client, resumes=resumes, task_id=task_id
+    )
     albums: list[dict] = []
     done = 0
     try:

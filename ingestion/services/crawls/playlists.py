@@ -56,15 +56,21 @@ def crawl_playlists(
     client: SpotifyClient | None = None,
     progress: bool = False,
     sleep: Callable[[float], None] | None = None,
+    resumes: CrawlRun | None = None,
+    task_id: str = "",
 ) -> CrawlRun:
-    """Crawl the playlists (and first the ones the previous playlist run left as gaps) into the catalog.
+    """Crawl the playlists (and first the ones the previous playlist run, or the deferred run this one `resumes`,
+    left as gaps) into the catalog.
 
     Stores each playlist (source spotify) with its ordered entries and the tracks, albums, artists and
     features it needs. A playlist whose pages cannot all be read is left as it was and recorded as a gap.
     A long rate limit ends the run as deferred, its unfinished playlists recorded as gaps. Safe to re-run.
     """
     client = client or spotify_catalog_client(sleep=sleep)
-    context = crawl_run_start(kind=CrawlRun.Kind.PLAYLISTS, parameters={"playlists": playlist_ids}, client=client)
+    context = crawl_run_start(
+        kind=CrawlRun.Kind.PLAYLISTS, parameters={"playlists": playlist_ids}, client=client, resumes=resumes,
+        task_id=task_id,
+    )  # fmt: skip
     order = list(dict.fromkeys([*sorted(context.inherited.get("playlists", ())), *playlist_ids]))
     done = 0
     try:

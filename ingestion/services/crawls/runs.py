@@ -51,25 +51,52 @@ class CrawlContext:
         return item_id in self.inherited.get(kind, ())
 
 
-def crawl_run_start(*, kind: str, parameters: dict, client: SpotifyClient) -> CrawlContext:
-    """Create a running CrawlRun that takes over the gaps of the latest earlier run of the same kind.
+def crawl_run_start(
+    *, kind: str, parameters: dict, client: SpotifyClient, resumes: CrawlRun | None = None, task_id: str = ""
+) -> CrawlContext:
+    """Create a running CrawlRun that takes over the gaps of the latest earlier run of the same kind (and, when it
+    resumes a deferred run, that run's gaps too).
 
-    They are written on the new run at once, so a run killed midway still hands them on.
+    They are written on the new run at once, so a run killed midway still hands them on. A run left running by
+    the same task (delivered again because its worker died) or by an earlier resume of the same deferred run is
+    marked failed as abandoned: it will never finish.
     """
+    now = timezone.now()
+    if task_id:
+        _abandon(CrawlRun.objects.filter(task_id=task_id, status=CrawlRun.Status.RUNNING), now)
+    if resumes is not None and resumes.resumed_by_id is not None:
+        _abandon(CrawlRun.objects.filter(pk=resumes.resumed_by_id, status=CrawlRun.Status.RUNNING), now)
     previous = CrawlRun.objects.filter(kind=kind).order_by("-id").values_list("gaps", flat=True).first() or {}
     inherited: dict[str, set[str]] = defaultdict(set)
-    for gap_kind, ids in previous.items():
-        if gap_kind in GAP_KINDS:
-            inherited[gap_kind].update(ids)
+    for gaps in (previous, resumes.gaps if resumes is not None else {}):
+        for gap_kind, ids in gaps.items():
+            if gap_kind in GAP_KINDS:
+                inherited[gap_kind].update(ids)
+    if resumes is not None:
+        parameters = {**parameters, "resumes": resumes.pk}
     run = CrawlRun.objects.create(
-        kind=kind, parameters=parameters, started=timezone.now(), gaps=_as_json(inherited)
+        kind=kind, parameters=parameters, started=now, gaps=_as_json(inherited), task_id=task_id[:50]
     )
+    if resumes is not None:
+        CrawlRun.objects.filter(pk=resumes.pk).update(resumed_by=run)
     return CrawlContext(run=run, client=client, inherited=inherited)
+
+
+def _abandon(runs, now) -> None:
+    for run in runs:
+        run.status, run.finished = CrawlRun.Status.FAILED, now
+        run.errors = [*run.errors, "abandoned: its worker stopped before the run finished; a later run took it over"]
+        run.save(update_fields=["status", "finished", "errors"])
+        logger.warning("crawl run %s abandoned (its worker stopped)", run.pk)
 
 
 def crawl_run_finish(context: CrawlContext, *, deferred: SpotifyDeferred | None = None,
                      failure: BaseException | None = None) -> CrawlRun:
-    """Write the run's outcome; if the catalog changed, record the change (and export a snapshot). Returns the run."""
+    """Write the run's outcome; if the catalog changed, record the change (and export a snapshot). Returns the run.
+
+    A deferred run gets `resume_at` (beat resumes it then); the deferred run this one resumed, if any, is done
+    waiting whatever this one's outcome (its work is this run's now, gaps included).
+    """
     run = context.run
     run.finished = timezone.now()
     run.counts = crawl_counts(context)
@@ -82,12 +109,13 @@ def crawl_run_finish(context: CrawlContext, *, deferred: SpotifyDeferred | None 
         run.errors = context.errors
     elif deferred is not None:
         run.status = CrawlRun.Status.DEFERRED
-        run.deferred_until = deferred.until
+        run.deferred_until = run.resume_at = deferred.until
     elif context.gaps or context.error_count:
         run.status = CrawlRun.Status.PARTIAL
     else:
         run.status = CrawlRun.Status.SUCCEEDED
     run.save()
+    CrawlRun.objects.filter(resumed_by=run).update(resume_at=None)
     if _changed_the_catalog(context.summary):
         catalog_changed(reason=f"{run.get_kind_display()} crawl #{run.pk}", export_snapshot=True)
     return run
@@ -118,7 +146,9 @@ def crawl_run_summary(run: CrawlRun) -> list[str]:
     counts = run.counts
     lines = [f"{run.get_kind_display().capitalize()} crawl #{run.pk}: {run.get_status_display()}"]
     if run.deferred_until:
-        lines.append(f"  deferred until {run.deferred_until.isoformat()} (Spotify's rate limit); rerun then")
+        lines.append(f"  deferred until {run.deferred_until.isoformat()} (Spotify's rate limit)" + (
+            "; beat resumes it then" if run.resume_at else ""
+        ))
     for kind in ("playlists", "tracks", "artists", "albums"):
         found = counts.get(kind, {})
         lines.append(
@@ -145,6 +175,8 @@ def crawl_run_as_json(run: CrawlRun) -> dict:
         "started": run.started.isoformat(),
         "finished": run.finished.isoformat() if run.finished else None,
         "deferred_until": run.deferred_until.isoformat() if run.deferred_until else None,
+        "resume_at": run.resume_at.isoformat() if run.resume_at else None,
+        "resumed_by": run.resumed_by_id,
         "counts": run.counts,
         "gaps": run.gaps,
         "errors": run.errors,

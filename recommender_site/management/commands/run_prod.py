@@ -1,4 +1,7 @@
-"""Start the whole production stack on one machine: gunicorn, one Celery worker and beat, and watch over them.
+"""Start the whole production stack on one machine: gunicorn, two Celery workers and beat, and watch over them.
+
+One worker takes the listeners' work and the default queue (imports, snapshots), the other the long batch work
+(crawls, training), so a rebuild or a crawl waiting out Spotify never keeps a listener's list waiting.
 
 Refuses to start with DEBUG on, without PostgreSQL or without a broker: those are what production means here.
 Migrates and collects static files first (both safe to repeat), then runs the three processes until one of them
@@ -29,8 +32,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-migrate", action="store_true", help="Skip `migrate` (another machine runs it).")
         parser.add_argument("--no-beat", action="store_true", help="No beat here: exactly one per deployment.")
         parser.add_argument(
-            "--worker-concurrency", type=int, default=cpu_cores(), help="Celery worker processes (default: cores)."
-        )
+            "--worker-concurrency", type=int, default=cpu_cores(),
+            help="Processes of the worker for listeners and the default queue (default: cores).",
+        )  # fmt: skip
+        parser.add_argument(
+            "--batch-concurrency", type=int, default=2,
+            help="Processes of the worker for crawls and training (default 2: one rebuild runs at a time anyway).",
+        )  # fmt: skip
 
     def handle(self, *args, **options) -> None:
         self._refuse_unless_production()
@@ -40,16 +48,16 @@ class Command(BaseCommand):
         serving = gunicorn_settings()
         commands = {
             "web": [sys.executable, "-m", "gunicorn", "-c", str(BASE_DIR / "gunicorn.conf.py")],
-            "worker": [
-                sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-l", "info",
-                "--concurrency", str(options["worker_concurrency"]), *worker_queue_args(),
-            ],
+            **worker_commands(
+                concurrency={"worker": options["worker_concurrency"], "worker-batch": options["batch_concurrency"]}
+            ),
         }
         if not options["no_beat"]:
             commands["beat"] = [sys.executable, "-m", "celery", "-A", "celery_app", "beat", "-l", "info"]
         self.stdout.write(
             f"Serving http://{serving.bind}/ with {serving.workers} gunicorn workers × {serving.threads} threads "
-            f"({cpu_cores()} cores); Celery worker ×{options['worker_concurrency']}"
+            f"({cpu_cores()} cores); Celery workers ×{options['worker_concurrency']} (listeners) and "
+            f"×{options['batch_concurrency']} (crawls, training)"
             + ("" if options["no_beat"] else " and beat")
             + ". Ctrl-C stops everything."
         )
@@ -69,9 +77,15 @@ class Command(BaseCommand):
             raise CommandError("run_prod runs production only:\n  - " + "\n  - ".join(problems))
 
 
-def worker_queue_args() -> list[str]:
-    queues = getattr(settings, "CELERY_WORKER_QUEUES", None)
-    return ["-Q", ",".join(queues)] if queues else []
+def worker_commands(*, concurrency: dict[str, int]) -> dict[str, list[str]]:
+    """One `celery worker` per group of queues in CELERY_WORKER_GROUPS, each consuming exactly its queues."""
+    return {
+        name: [
+            sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-l", "info",
+            "--concurrency", str(concurrency[name]), "--queues", ",".join(queues), "--hostname", f"{name}@%h",
+        ]
+        for name, queues in settings.CELERY_WORKER_GROUPS.items()
+    }  # fmt: skip
 
 
 def supervise(commands: dict[str, list[str]], out) -> int:
