@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
 
 from ingestion.models import Playlist, Track
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
@@ -64,7 +65,7 @@ class TrackIdsField(forms.Field):
 
 
 class _Query(forms.Form):
-    k = forms.IntegerField(min_value=1, max_value=MAX_K, required=False, help_text="How many songs (default 20).")
+    k = forms.IntegerField(min_value=1, max_value=MAX_K, required=False, help_text=_("How many songs (default 20)."))
 
     def clean_k(self) -> int:
         return self.cleaned_data.get("k") or 20
@@ -78,27 +79,27 @@ class _Query(forms.Form):
         return super().clean()
 
 
-def _choice(enum: type, help_text: str) -> forms.ChoiceField:
+def _choice(enum: type, help_text: Any) -> forms.ChoiceField:
     return forms.ChoiceField(choices=[(item.value, item.value) for item in enum], required=False, help_text=help_text)
 
 
 def _reroll() -> forms.IntegerField:
     return forms.IntegerField(
-        min_value=0, max_value=1_000_000, required=False, help_text="Another list of the same quality (0, 1, 2, …)."
+        min_value=0, max_value=1_000_000, required=False, help_text=_("Another list of the same quality (0, 1, 2, …).")
     )
 
 
 class ContentQuery(_Query):
-    track = TrackIdsField(required=False, help_text="Favourite track id(s); none is fine.")
-    mood = _choice(Mood, "bright (high valence) or dark.")
-    speed = _choice(Speed, "slow or fast (tempo).")
-    emotion = _choice(Emotion, "depressed (lift me up), normal, or excited.")
+    track = TrackIdsField(required=False, help_text=_("Favourite track id(s); none is fine."))
+    mood = _choice(Mood, _("bright (high valence) or dark."))
+    speed = _choice(Speed, _("slow or fast (tempo)."))
+    emotion = _choice(Emotion, _("depressed (lift me up), normal, or excited."))
     reroll = _reroll()
 
 
 class ClustersQuery(_Query):
-    track = TrackIdsField(required=False, help_text="The playlist as track ids.")
-    playlist = forms.IntegerField(min_value=1, required=False, help_text="Or a catalog playlist's id.")
+    track = TrackIdsField(required=False, help_text=_("The playlist as track ids."))
+    playlist = forms.IntegerField(min_value=1, required=False, help_text=_("Or a catalog playlist's id."))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -108,8 +109,8 @@ class ClustersQuery(_Query):
 
 
 class SituationQuery(_Query):
-    q = forms.CharField(max_length=200, strip=True, help_text="The situation, e.g. “코딩할 때 듣기 좋은 음악”.")
-    track = TrackIdsField(required=False, help_text="Seed track ids to stay close to (optional).")
+    q = forms.CharField(max_length=200, strip=True, help_text=_("The situation, e.g. “코딩할 때 듣기 좋은 음악”."))
+    track = TrackIdsField(required=False, help_text=_("Seed track ids to stay close to (optional)."))
     reroll = _reroll()
 
 

@@ -6,17 +6,18 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from recommendations import api
 from recommendations.engines import ReasonKind
 
 ENDPOINTS = (
     ("/api/v1/recommendations/content", api.content_recommendations, "content",
-     "Songs for a taste: favourite tracks, mood, speed, emotion (cold start)."),
+     _("Songs for a taste: favourite tracks, mood, speed, emotion (cold start).")),
     ("/api/v1/recommendations/clusters", api.cluster_recommendations, "clusters",
-     "New songs in the proportions of a playlist's sound clusters, with each cluster's share and character."),
+     _("New songs in the proportions of a playlist's sound clusters, with each cluster's share and character.")),
     ("/api/v1/recommendations/situation", api.situation_recommendations, "situation",
-     "Songs for a situation in English or Korean, with the playlists it matched."),
+     _("Songs for a situation in English or Korean, with the playlists it matched.")),
 )  # fmt: skip
 
 TRACK_SCHEMA = {
@@ -96,24 +97,26 @@ def _operation(view: Any, name: str, summary: str) -> dict[str, Any]:
 def _responses(name: str, error: dict[str, Any]) -> dict[str, Any]:
     responses = {
         "200": {
-            "description": "The recommendations, best first.",
+            "description": _("The recommendations, best first."),
             "content": {"application/json": {"schema": _answer_schema(name)}},
         },
-        "400": {"description": "A parameter is wrong; `errors` says which and why.", **error},
-        "401": {"description": "Not logged in, or the token is unknown.", **error},
+        "400": {"description": _("A parameter is wrong; `errors` says which and why."), **error},
+        "401": {"description": _("Not logged in, or the token is unknown."), **error},
         "429": {
-            "description": "Too many calls from this account or address; wait `Retry-After` seconds.",
+            "description": _("Too many calls from this account or address; wait `Retry-After` seconds."),
             "headers": {"Retry-After": {"schema": {"type": "integer"}}},
             **error,
         },
         "503": {
-            "description": "The model is not trained yet (run `manage.py train_recommenders`), or the database is "
-            "briefly unreachable (then with `Retry-After`).",
+            "description": _(
+                "The model is not trained yet (run `manage.py train_recommenders`), or the database is "
+                "briefly unreachable (then with `Retry-After`)."
+            ),
             **error,
         },
     }
     if name == "clusters":
-        responses["404"] = {"description": "No playlist has that id.", **error}
+        responses["404"] = {"description": _("No playlist has that id."), **error}
     return responses
 
 
