@@ -139,6 +139,46 @@ def cluster_profile_description(profile: ClusterProfile) -> str:
     return _("mostly %(genres)s") % {"genres": ", ".join(profile.top_genres)}
 
 
+# --- situations understood from a text (engines.situations keys) ---
+
+
+def situation_word(key: str) -> str:
+    """A situation the engine understood ("focus", "rain") in the reader's language; unknown keys as they are."""
+    words = {
+        "focus": pgettext("situation", "focus"),
+        "rain": pgettext("situation", "rain"),
+        "drive": pgettext("situation", "drive"),
+        "workout": pgettext("situation", "workout"),
+        "sleep": pgettext("situation", "sleep"),
+        "party": pgettext("situation", "party"),
+        "sad": pgettext("situation", "sad"),
+        "morning": pgettext("situation", "morning"),
+        "chill": pgettext("situation", "chill"),
+        "love": pgettext("situation", "love"),
+        "happy": pgettext("situation", "happy"),
+        "night": pgettext("situation", "night"),
+        "summer": pgettext("situation", "summer"),
+        "winter": pgettext("situation", "winter"),
+        "autumn": pgettext("situation", "autumn"),
+        "spring": pgettext("situation", "spring"),
+        "christmas": pgettext("situation", "christmas"),
+        "worship": pgettext("situation", "worship"),
+        "throwback": pgettext("situation", "throwback"),
+        "dance": pgettext("situation", "dance"),
+        "travel": pgettext("situation", "travel"),
+        "cooking": pgettext("situation", "cooking"),
+        "cleaning": pgettext("situation", "cleaning"),
+        "walk": pgettext("situation", "walk"),
+        "shower": pgettext("situation", "shower"),
+        "cafe": pgettext("situation", "cafe"),
+    }
+    return words.get(key, key)
+
+
+def situation_words(keys: Iterable[str]) -> str:
+    return ", ".join(situation_word(key) for key in keys)
+
+
 # --- a list's new releases ---
 
 

@@ -24,5 +24,10 @@ def new_releases_text(summary: Any) -> str:
 
 
 @register.filter
+def situation_words(keys: Any) -> str:
+    return reasons.situation_words(keys or ())
+
+
+@register.filter
 def entry_reason(entry: TodayEntry) -> str:
     return reasons.stored_reason_text(entry.reason_data, entry.reason)
