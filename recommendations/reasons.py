@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from recommendations.engines import MessageKind, Reason, ReasonKind, reason_parts_from_json
 
@@ -139,6 +139,89 @@ def cluster_profile_description(profile: ClusterProfile) -> str:
     return _("mostly %(genres)s") % {"genres": ", ".join(profile.top_genres)}
 
 
+# --- situations understood from a text (engines.situations keys) ---
+
+
+def situation_word(key: str) -> str:
+    """A situation the engine understood ("focus", "rain") in the reader's language; unknown keys as they are."""
+    words = {
+        "focus": pgettext("situation", "focus"),
+        "rain": pgettext("situation", "rain"),
+        "drive": pgettext("situation", "drive"),
+        "workout": pgettext("situation", "workout"),
+        "sleep": pgettext("situation", "sleep"),
+        "party": pgettext("situation", "party"),
+        "sad": pgettext("situation", "sad"),
+        "morning": pgettext("situation", "morning"),
+        "chill": pgettext("situation", "chill"),
+        "love": pgettext("situation", "love"),
+        "happy": pgettext("situation", "happy"),
+        "night": pgettext("situation", "night"),
+        "summer": pgettext("situation", "summer"),
+        "winter": pgettext("situation", "winter"),
+        "autumn": pgettext("situation", "autumn"),
+        "spring": pgettext("situation", "spring"),
+        "christmas": pgettext("situation", "christmas"),
+        "worship": pgettext("situation", "worship"),
+        "throwback": pgettext("situation", "throwback"),
+        "dance": pgettext("situation", "dance"),
+        "travel": pgettext("situation", "travel"),
+        "cooking": pgettext("situation", "cooking"),
+        "cleaning": pgettext("situation", "cleaning"),
+        "walk": pgettext("situation", "walk"),
+        "shower": pgettext("situation", "shower"),
+        "cafe": pgettext("situation", "cafe"),
+    }
+    return words.get(key, key)
+
+
+def situation_words(keys: Iterable[str]) -> str:
+    return ", ".join(situation_word(key) for key in keys)
+
+
+# --- a list's new releases ---
+
+
+def new_releases_text(summary: Mapping[str, Any]) -> str:
+    """How many of a list's songs are new releases and, when few are, why (services.today.today_new_releases)."""
+    new, total, days = int(summary.get("new", 0)), int(summary.get("catalog_new", 0)), int(summary.get("days", 0))
+    if not summary.get("songs"):
+        return ""
+    if new:
+        line = ngettext(
+            "%(count)d new release, first on the list.", "%(count)d new releases, first on the list.", new
+        ) % {"count": new}
+    else:
+        line = _("No new releases on this list.")
+    if not summary.get("few"):
+        return line
+    if total == 0:
+        why = ngettext(
+            "No song in the catalog came out in the last %(days)d day.",
+            "No song in the catalog came out in the last %(days)d days.",
+            days,
+        ) % {"days": days}
+    elif total <= new:
+        why = ngettext(
+            "The catalog has only %(count)d song released in the last %(days)d days.",
+            "The catalog has only %(count)d songs released in the last %(days)d days.",
+            total,
+        ) % {"count": total, "days": days}
+    elif new == 0:
+        why = ngettext(
+            "None of the catalog's %(total)d new release matches your taste yet.",
+            "None of the catalog's %(total)d new releases matches your taste yet.",
+            total,
+        ) % {"total": total}
+    else:
+        why = ngettext(
+            "Only %(count)d of the catalog's %(total)d new releases matches your taste.",
+            "Only %(count)d of the catalog's %(total)d new releases match your taste.",
+            new,
+        ) % {"count": new, "total": total}
+    return f"{line} {why}"
+
+
 # --- every kind ---
 
 
@@ -162,6 +245,14 @@ def _blend_signal(values: Mapping[str, Any]) -> str:
         "popularity": _("popular in playlists"),
     }
     return words.get(str(values.get("signal")), "")
+
+
+def _resembles_liked(values: Mapping[str, Any]) -> str:
+    words = {"favourite": _track(values["favourite"])}
+    if values.get("features"):
+        words["features"] = _and([_feature(name) for name in values["features"]])
+        return _("like %(favourite)s, a song you liked: similar %(features)s") % words
+    return _("like %(favourite)s, a song you liked") % words
 
 
 def _situation_no_match(values: Mapping[str, Any]) -> str:
@@ -213,8 +304,7 @@ RENDERINGS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     ReasonKind.COMMON_IN_PLAYLISTS: lambda v: _("common in playlists"),
     ReasonKind.BLEND_SIGNAL: _blend_signal,
     ReasonKind.FROM_PLAYLIST: lambda v: _("in the playlist %(playlist)s") % {"playlist": _quoted(v["playlist"])},
-    ReasonKind.RESEMBLES_LIKED: lambda v: _("like %(favourite)s, a song you liked")
-    % {"favourite": _track(v["favourite"])},
+    ReasonKind.RESEMBLES_LIKED: _resembles_liked,
     MessageKind.SITUATION_NO_MATCH: _situation_no_match,
     MessageKind.SEEDS_UNKNOWN: lambda v: _(
         "None of these tracks is in the model yet, so here are songs popular in playlists."

@@ -39,6 +39,7 @@ from recommendations.services.today import (
     reaction_set,
     today_items,
     today_latest,
+    today_new_releases,
     today_page,
     today_request,
     today_save_to_spotify,
@@ -151,7 +152,10 @@ def _today_cards(request: HttpRequest, page: TodayPage, *, player_sdk: bool) -> 
     cards = cache.get(key)
     if cards is None:
         items = today_items(today_list=page.today_list, user=request.user)
-        context = {"items": items, "player_sdk": player_sdk, "csrf_token": _CSRF_PLACEHOLDER}
+        new_releases = today_new_releases(today_list=page.today_list, items=items)
+        context = {
+            "items": items, "new_releases": new_releases, "player_sdk": player_sdk, "csrf_token": _CSRF_PLACEHOLDER
+        }  # fmt: skip
         cards = render_to_string("recommendations/_today_cards.html", context)
         cache.set(key, cards, TODAY_CARDS_CACHE_SECONDS)
     return cards

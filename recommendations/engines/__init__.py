@@ -64,7 +64,7 @@ class ReasonKind(StrEnum):
     BLEND_SIGNAL = "blend_signal"  # signal: one of blend.GENERATORS
     # added by the services when a list is assembled (recommendations.services)
     FROM_PLAYLIST = "from_playlist"  # playlist (name)
-    RESEMBLES_LIKED = "resembles_liked"  # favourite (a liked song)
+    RESEMBLES_LIKED = "resembles_liked"  # favourite (a liked song); features (optional: the closest ones)
 
 
 class MessageKind(StrEnum):

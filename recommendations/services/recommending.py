@@ -6,6 +6,8 @@ deleted since simply drop out.
 """
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -14,9 +16,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ingestion.models import Track
+from ingestion.models import PlaylistTrack, Track
 from recommendations.artifacts import CF, CLUSTERS, CONTENT, SONG2VEC, LoadedModel, active_model, engine_spec
-from recommendations.engines import Reason, Recommendation
+from recommendations.engines import Reason, ReasonKind, Recommendation
 from recommendations.engines.clusters import ClusterProfile
 from recommendations.engines.content import Emotion, Mood, Speed
 from recommendations.models import TrackReaction
@@ -178,7 +180,7 @@ def recommend_situation(
     return SituationRecommendations(
         model.engine_name,
         model.version,
-        _with_tracks(answer.recommendations, k),
+        _from_named_playlists(_with_tracks(answer.recommendations, k), list(answer.playlists)),
         fallback=answer.fallback,
         message=answer.message,
         playlists=list(answer.playlists),
@@ -215,6 +217,29 @@ def _with_tracks(found: Sequence[Recommendation], k: int) -> list[RecommendedTra
         RecommendedTrack(rank=rank, track=by_id[item.track_id], score=item.score, reason=item.reason)
         for rank, item in enumerate(kept, start=1)
     ]
+
+
+def _from_named_playlists(tracks: list[RecommendedTrack], names: list[str]) -> list[RecommendedTrack]:
+    """"In playlists like “a”, “b”, “c”" said of every song says nothing: each song found in one of the matched
+    playlists names the one it is in instead (the one named least so far, then the best match). One query."""
+    if not names or not tracks:
+        return tracks
+    holders: dict[int, set[str]] = defaultdict(set)
+    rows = PlaylistTrack.objects.filter(track_id__in=[item.track.pk for item in tracks], playlist__name__in=names)
+    for track_id, name in rows.values_list("track_id", "playlist__name"):
+        holders[track_id].add(name)
+    said: Counter[str] = Counter()
+    result = []
+    for item in tracks:
+        parts = list(item.reason)
+        holding = [name for name in names if name in holders[item.track.pk]]
+        for index, part in enumerate(parts):
+            if part.kind == ReasonKind.IN_PLAYLISTS and holding:
+                name = min(holding, key=lambda n: (said[n], names.index(n)))
+                said[name] += 1
+                parts[index] = Reason(ReasonKind.FROM_PLAYLIST, {"playlist": name})
+        result.append(dataclasses.replace(item, reason=tuple(parts)))
+    return result
 
 
 def tracks_for_display(track_ids: Iterable[int]) -> QuerySet[Track]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from allauth.socialaccount.models import SocialAccount
@@ -31,18 +31,21 @@ from recommendations.artifacts import CONTENT, ArtifactUnavailable, ModelNotTrai
 from recommendations.engines import reason_parts_json
 from recommendations.models import TodayEntry, TodayList, TrackReaction
 from recommendations.selectors import reacted_track_ids
+from recommendations.services import lists
+from recommendations.services.lists import NEW_RELEASE_DAYS
 from recommendations.services.recommending import (
     RecommendedTrack,
     recommend_cf,
     recommend_clusters,
     recommend_content,
+    tracks_for_display,
 )
 
 logger = logging.getLogger(__name__)
 
 TODAY_SIZE = 20
 CF_SHARE = TODAY_SIZE // 4  # "listeners like you": at most this many of the list, taken from the likes-based half
-NEW_RELEASE_DAYS = 90  # released this recently (and not after the day itself) counts as new
+CANDIDATES = 3  # the content engine is asked for this many times TODAY_SIZE songs
 MAX_REROLLS_PER_DAY = 20
 STALE_RUNNING = dt.timedelta(minutes=10)  # a worker that claimed a list this long ago has died
 ENQUEUE_AGAIN_AFTER = dt.timedelta(minutes=1)  # a list still pending this long after it was made is enqueued again
@@ -341,7 +344,8 @@ def _progress(today_list: TodayList, percent: int) -> None:
 
 
 def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
-    """The list's songs as (engine, track), new releases first. Raises ModelNotTrained without a content model."""
+    """The list's songs as (engine, track), by the rules of `lists` (new releases first, nothing the listener
+    has, two per artist, specific reasons). Raises ModelNotTrained without a content model."""
     user = today_list.user
     taste = TasteProfile.objects.filter(user=user).first()
     favourites = list(taste.favourite_tracks.values_list("pk", flat=True)) if taste else []
@@ -350,14 +354,14 @@ def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
     earlier = TodayEntry.objects.filter(
         today_list__user_id=today_list.user_id, today_list__day=today_list.day, today_list__reroll__lt=today_list.reroll
     ).values_list("track_id", flat=True)
-    excluded = [*liked, *earlier]  # and, inside recommend_*, what the listener disliked
+    excluded = [*favourites, *liked, *earlier]  # and, inside recommend_*, what the listener disliked
     _progress(today_list, 20)
     content = recommend_content(
         favourite_track_ids=favourites,
         mood=(taste.mood if taste else "") or None,
         speed=(taste.speed if taste else "") or None,
         emotion=(taste.emotion if taste else "") or None,
-        k=2 * TODAY_SIZE,  # twice as many candidates, so new releases among them can go first
+        k=CANDIDATES * TODAY_SIZE,  # more candidates than places: new releases among them go first
         exclude_track_ids=excluded,
         reroll_seed=_reroll_seed(today_list),
         user=user,
@@ -367,14 +371,18 @@ def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
     if liked:
         try:
             from_likes = recommend_clusters(
-                playlist_track_ids=liked, k=TODAY_SIZE // 2, exclude_track_ids=excluded, user=user
+                playlist_track_ids=liked, k=TODAY_SIZE, exclude_track_ids=excluded, user=user
             ).tracks
         except (ModelNotTrained, ArtifactUnavailable):
             logger.warning("today list %s: no clusters model, content only", today_list.pk)
     _progress(today_list, 70)
     from_cf = _listeners_like_you(today_list, [*liked, *favourites], excluded)
     _progress(today_list, 80)
-    return _blend(content.tracks, from_likes, day=today_list.day, size=TODAY_SIZE, from_cf=from_cf)
+    by_id = {track.pk: track for track in tracks_for_display([*favourites, *liked])}
+    known = lists.Taste(
+        favourites=[by_id[pk] for pk in favourites if pk in by_id], liked=[by_id[pk] for pk in liked if pk in by_id]
+    )
+    return _blend(content.tracks, from_likes, day=today_list.day, size=TODAY_SIZE, taste=known, from_cf=from_cf)
 
 
 def _listeners_like_you(today_list: TodayList, kept: list[int], excluded: list[int]) -> list[RecommendedTrack]:
@@ -403,38 +411,41 @@ def _blend(
     *,
     day: dt.date,
     size: int,
+    taste: lists.Taste,
     from_cf: Sequence[RecommendedTrack] = (),
 ) -> list[tuple[str, RecommendedTrack]]:
-    """Content, likes-based (clusters) and listeners-like-you (CF) songs taken in turns, new releases first; no
-    track twice. The likes-based half is shared: CF takes up to a quarter of the list, the clusters the rest."""
-    cf_part = _unique(from_cf, set())[:CF_SHARE]
-    liked_part = _unique(from_likes, {item.track.pk for item in cf_part})[: size // 2 - len(cf_part)]
-    candidates = _unique(content, {item.track.pk for item in (*cf_part, *liked_part)})
-    # New releases among the content candidates first, then the best of the rest, in the engine's order.
-    content_part = [item for item in candidates if _is_new(item.track, day)]
-    content_part += [item for item in candidates if not _is_new(item.track, day)]
-    content_part = content_part[: size - len(liked_part) - len(cf_part)]
+    """Likes-based songs (up to half: listeners-like-you songs from CF take up to a quarter of the list, the
+    clusters the rest) and content songs taken in turns, new releases first, by the rules of `lists`: nothing the
+    listener has, no song twice, two per artist, specific reasons."""
+    cf_part = lists.keepable([("cf", item) for item in from_cf], taste=taste, size=CF_SHARE)
+    liked_part = lists.keepable(
+        [*cf_part, *[("clusters", item) for item in from_likes]], taste=taste, size=size // 2
+    )
+    content_part = lists.new_releases_first([("content", item) for item in content], day=day)
+    # The content songs may not repeat a likes-based song nor pass the artist limit with them.
+    both = lists.keepable([*liked_part, *content_part], taste=taste, size=size)
+    by_engine = {engine: [pick for pick in both if pick[0] == engine] for engine in ("content", "clusters", "cf")}
     turns: list[tuple[str, RecommendedTrack]] = []
-    for index in range(max(len(content_part), len(liked_part), len(cf_part))):
-        turns += [("content", item) for item in content_part[index : index + 1]]
-        turns += [("clusters", item) for item in liked_part[index : index + 1]]
-        turns += [("cf", item) for item in cf_part[index : index + 1]]
-    turns.sort(key=lambda pick: not _is_new(pick[1].track, day))  # stable: keeps the turns within each group
-    return turns
+    for index in range(max(len(picks) for picks in by_engine.values())):
+        for picks in by_engine.values():
+            turns += picks[index : index + 1]
+    return lists.with_specific_reasons(lists.new_releases_first(turns, day=day), taste=taste, day=day)
 
 
-def _unique(items: Iterable[RecommendedTrack], seen: set[int]) -> list[RecommendedTrack]:
-    kept = []
-    for item in items:
-        if item.track.pk not in seen:
-            seen.add(item.track.pk)
-            kept.append(item)
-    return kept
+def today_new_releases(*, today_list: TodayList, items: Sequence[TodayItem]) -> dict[str, int | bool]:
+    """How many of the list's songs are new releases, and how many the catalog has (for the page's "why so
+    few"): {"new", "songs", "catalog_new", "days", "few"}. Reads only; one count query."""
+    since = today_list.day - dt.timedelta(days=NEW_RELEASE_DAYS)
+    catalog_new = Track.objects.filter(
+        is_hidden__in=[False], album__release_date__gte=since, album__release_date__lte=today_list.day
+    ).count()
+    new = sum(1 for item in items if item.is_new)
+    few = new < min(lists.FEW_NEW_RELEASES, len(items))
+    return {"new": new, "songs": len(items), "catalog_new": catalog_new, "days": NEW_RELEASE_DAYS, "few": few}
 
 
 def _is_new(track: Track, day: dt.date) -> bool:
-    released = track.album.release_date if track.album else None
-    return released is not None and day - dt.timedelta(days=NEW_RELEASE_DAYS) <= released <= day
+    return lists.is_new_release(track, day)
 
 
 # --- saving to Spotify ---

@@ -19,5 +19,15 @@ def reason_text(parts: Any) -> str:
 
 
 @register.filter
+def new_releases_text(summary: Any) -> str:
+    return reasons.new_releases_text(summary or {})
+
+
+@register.filter
+def situation_words(keys: Any) -> str:
+    return reasons.situation_words(keys or ())
+
+
+@register.filter
 def entry_reason(entry: TodayEntry) -> str:
     return reasons.stored_reason_text(entry.reason_data, entry.reason)

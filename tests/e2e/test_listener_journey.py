@@ -65,6 +65,17 @@ ENGLISH_PHRASES = (
     "Play all", "Player", "Press play", "Preview", "Like", "Not for me", "Another list", "Change my taste",
     "Songs for", "Today's songs", "New songs for", "Matched playlists", "understood as", "Your playlists",
     "No preview", "demo song", "Spotify's player", "Newest releases", "Songs you liked", "Log out", "Unlike",
+    # The engines' reasons and messages as they read in English before they became data (issue 9).
+    "same genres as", "genres close to", "other genres than", "genres unknown", "sounds like", "similar tempo",
+    "similar energy", "similar danceability", "similar valence", "similar acousticness", "audio features unknown",
+    "next best match", "closest to your filters", "popular in the catalog", "released 20", "release date unknown",
+    "group (", "of your playlist", "of your songs", "of the catalog", "filling in", "placed by genre",
+    "in playlists like", "goes with", "often in playlists with your tracks", "close to your tracks",
+    "placed by its genres", "popular in playlists", "kept by many listeners", "people who keep",
+    "playlists called", "are full of it", "words like yours", "common in playlists", "No playlist name matches",
+    "so here are", "None of these tracks", "Try a situation", "Cluster ", "uplifting", "even-tempered",
+    "high energy", "average-sounding", "catalog's average", "mostly ", "as you asked", "a song you liked",
+    "new releases", "new release",
 )
 
 
@@ -175,7 +186,9 @@ def test_new_listener_signs_up_picks_a_taste_and_gets_todays_songs(demo_site, br
     assert english_left_on(page) == []
     shoot(page, "12-today-korean")
     for path, name in (("/situation/?q=비 오는 날", "13-situation-korean"), ("/", "14-home-korean"),
-                       ("/accounts/profile/", "15-account-korean"), ("/taste/", "16-wizard-korean")):
+                       ("/accounts/profile/", "15-account-korean"), ("/taste/", "16-wizard-korean"),
+                       ("/situation/?q=xyzzy", "13b-situation-no-match-korean"),
+                       ("/picks/?source=liked", "13c-picks-korean")):
         page.goto(f"{site}{path}")
         assert english_left_on(page) == [], path
         shoot(page, name)

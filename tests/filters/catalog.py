@@ -15,11 +15,11 @@ AGES_IN_DAYS = (2, 15, 45, 400, 900, 2500)  # the first three count as new relea
 
 
 def build_listener_catalog(*, size: int = 80, seed: int = 7) -> list[Track]:
-    """`size` visible songs by eight artists in four genres, with varied features and release dates, plus a
-    hidden song; names "Song 00", "Song 01", … Deterministic for a seed."""
+    """`size` visible songs by twelve artists in four genres (a list of twenty fits, two songs per artist), with
+    varied features and release dates, plus a hidden song; names "Song 00", "Song 01", … Deterministic for a seed."""
     rng = random.Random(seed)
     today = timezone.localdate()
-    artists = [ArtistFactory(name=f"{genre.title()} Artist {n}", genres=[genre]) for genre in GENRES for n in (1, 2)]
+    artists = [ArtistFactory(name=f"{genre.title()} Artist {n}", genres=[genre]) for genre in GENRES for n in (1, 2, 3)]
     tracks = []
     for i in range(size):
         artist = artists[i % len(artists)]

@@ -206,3 +206,23 @@ def test_playlist_picks_without_a_blend_come_from_the_clusters(client, listener,
 
 def titles_of(body) -> list[str]:
     return [track["title"] for track in body["tracks"]]
+
+
+def test_reasons_come_as_kind_values_and_text_in_the_requests_language(client, listener, catalog):
+    english = client.get(CONTENT, {"track": catalog["hype_boy"].pk, "k": 1}, headers={"accept-language": "en"})
+    korean = client.get(CONTENT, {"track": catalog["hype_boy"].pk, "k": 1}, headers={"accept-language": "ko"})
+
+    en_parts, ko_parts = english.json()["tracks"][0]["reasons"], korean.json()["tracks"][0]["reasons"]
+    assert [(p["kind"], p["values"]) for p in en_parts] == [(p["kind"], p["values"]) for p in ko_parts]
+    assert en_parts[0]["kind"] == "same_genres"
+    assert en_parts[0]["values"]["favourite"] == {"title": "Hype Boy", "artist": "NewJeans"}
+    assert en_parts[0]["text"].startswith("same genres as “Hype Boy” by NewJeans")
+    assert ko_parts[0]["text"].startswith("NewJeans의 “Hype Boy”처럼")
+    assert korean.json()["tracks"][0]["reason"] == "; ".join(part["text"] for part in ko_parts)
+
+
+def test_the_api_page_reads_in_korean(client):
+    page = client.get("/api/", headers={"accept-language": "ko"}).content.decode()
+
+    assert "추천 곡, 잘 맞는 순서대로." in page and "몇 곡을 받을지" in page
+    assert "The recommendations, best first." not in page and "How many songs" not in page

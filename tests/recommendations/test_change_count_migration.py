@@ -17,6 +17,14 @@ BEFORE = [("recommendations", "0004_offline_evaluation"), ("ingestion", "0003_tr
 AFTER = [("recommendations", "0005_change_count_moves_to_the_catalog")]
 
 
+@pytest.fixture(autouse=True)
+def latest_schema_afterwards():
+    """Back to every app's latest migration after each test: later tests need the columns added since 0005."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def migrate(targets: list[tuple[str, str]]):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from recommendations.engines import MessageKind, Reason, ReasonKind, reason_parts_from_json, reason_parts_json
 from recommendations.engines.clusters import ClusterProfile
+from recommendations.engines.situations import DEFAULT_VOCABULARY
 from recommendations.reasons import (
     RENDERINGS,
     cluster_name,
@@ -15,6 +16,8 @@ from recommendations.reasons import (
     cluster_profile_name,
     reason_json,
     reason_text,
+    situation_word,
+    situation_words,
     stored_reason_text,
 )
 
@@ -152,3 +155,13 @@ def test_a_cluster_profile_has_a_name_and_its_genres_in_words():
     with translation.override("ko"):
         assert cluster_profile_name(profile) == "느리고 밝은 곡 · k-pop"
         assert cluster_profile_description(profile) == "주로 k-pop, dance pop"
+
+
+def test_every_situation_the_engine_understands_has_korean_words():
+    with translation.override("ko"):
+        korean = {key: situation_word(key) for key in DEFAULT_VOCABULARY}
+    with translation.override("en"):
+        assert situation_words(["focus", "rain"]) == "focus, rain"
+
+    assert [key for key, word in korean.items() if not re.search("[가-힣]", word)] == []
+    assert korean["rain"] == "비"

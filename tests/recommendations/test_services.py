@@ -145,7 +145,8 @@ def test_trained_song2vec_answers_a_situation_from_matching_playlists(catalog):
     answer = recommend_situation(text="music for a rainy drive", k=3)
 
     assert set(recommended_names(answer)) == {"Blue", "Smoke", "Debut"}
-    assert answer.tracks[0].reason == (Reason(ReasonKind.IN_PLAYLISTS, {"playlists": ["rainy day"]}),)
+    # The song is in the matched playlist "rainy day": its reason names that playlist.
+    assert answer.tracks[0].reason == (Reason(ReasonKind.FROM_PLAYLIST, {"playlist": "rainy day"}),)
     assert "rain" in answer.situations
     assert (answer.engine, answer.version, answer.fallback) == ("song2vec", 1, False)
     assert version.metrics["playlists"] == 3 and version.metrics["placed_by_playlists"] == 10

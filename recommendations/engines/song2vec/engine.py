@@ -314,7 +314,7 @@ class Song2VecEngine:
         for rows in (self._never, query.seeds, rows_for_ids(self.track_ids, exclude_ids)):
             scores[rows] = -np.inf
         chosen = select_rows(scores, k, reroll_seed)
-        matched = [self.playlist_name(int(p)) for p in query.playlists[:NAMED_PLAYLISTS]]
+        matched = self._distinct_names(query.playlists)
         if nothing_known:
             reasons = [(Reason(ReasonKind.POPULAR_IN_PLAYLISTS),)] * len(chosen)
         else:
@@ -343,6 +343,17 @@ class Song2VecEngine:
         scores[self._never] = -np.inf
         scores[query.seeds] = -np.inf
         return self.track_ids[select_rows(scores, k, None)]
+
+    def _distinct_names(self, playlists: np.ndarray) -> list[str]:
+        """The first NAMED_PLAYLISTS distinct names (case and spacing ignored) of the matched playlists, best first:
+        many playlists share a name ("rainy day"), and a name said twice says nothing more."""
+        names: dict[str, str] = {}
+        for playlist in playlists[: NAMED_PLAYLISTS * 10]:
+            name = self.playlist_name(int(playlist))
+            names.setdefault(" ".join(name.casefold().split()), name)
+            if len(names) == NAMED_PLAYLISTS:
+                break
+        return list(names.values())
 
     def playlist_name(self, playlist: int) -> str:
         return decode_text(self.playlist_names["offsets"], self.playlist_names["blob"], playlist)
