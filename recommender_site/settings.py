@@ -220,6 +220,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 
 # --- Files: local media by default, S3 through django-storages when a bucket is named ---
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
+if MEDIA_ROOT == VAR_DIR / "media" and not env_str("AWS_STORAGE_BUCKET_NAME", ""):
+    # The laptop default: a fresh clone's /health/ must not say 503 only because nothing was uploaded yet.
+    try:
+        MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only deploy: /health/ then says why
+        pass
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
