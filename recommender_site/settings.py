@@ -3,6 +3,7 @@
 Defaults: SQLite in ./var, tasks run in-process, media files in ./var/media, DEBUG on.
 Production (DJANGO_DEBUG=false) refuses to start without a real DJANGO_SECRET_KEY.
 """
+import contextlib
 from pathlib import Path
 
 import dj_database_url
@@ -222,10 +223,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 if MEDIA_ROOT == VAR_DIR / "media" and not env_str("AWS_STORAGE_BUCKET_NAME", ""):
     # The laptop default: a fresh clone's /health/ must not say 503 only because nothing was uploaded yet.
-    try:
+    with contextlib.suppress(OSError):  # a read-only deploy: /health/ then says why
         MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a read-only deploy: /health/ then says why
-        pass
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
