@@ -101,6 +101,29 @@ def test_run_demo_trains_the_recommenders_once():
     second = run_demo(train=True)
 
     assert "Training the recommenders" in first and "unchanged" in second
+    # The audio model has no previews to learn from here (--previews=skip): nothing to train on, no version.
     assert set(ModelVersion.objects.filter(is_active=True).values_list("engine", flat=True)) == {
-        "content", "clusters", "song2vec"
+        "content", "clusters", "song2vec", "cf", "terms", "blend"
     }
+
+
+@needs_seed_demo
+@override_settings(DEBUG=True)
+def test_while_previews_are_made_in_the_background_the_audio_model_is_trained_after_them(monkeypatch):
+    from accounts.management.commands import run_demo as command
+    from recommendations.models import ModelVersion
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(command, "demo_previews_missing", lambda: 12)
+    monkeypatch.setattr(command.subprocess, "Popen", lambda args, **kwargs: started.append(args))
+    out = StringIO()
+
+    call_command("run_demo", "--no-serve", stdout=out, stderr=StringIO())
+
+    [(shell, flag, script)] = started
+    assert (shell, flag) == ("sh", "-c")
+    previews, audio = script.split(" && ")
+    assert previews.endswith("seed_demo --previews-only") and audio.endswith("train_recommenders --engine audio")
+    trained = set(ModelVersion.objects.values_list("engine", flat=True))
+    assert "audio" not in trained and {"content", "clusters", "song2vec"} <= trained
+    assert "Making 12 audio previews in the background" in out.getvalue()

@@ -9,6 +9,7 @@ whole budget of a first run, so they are made beside the site, newest releases f
 preview is in storage, and a later run makes only what is missing.
 """
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from ingestion.services.demo_previews import demo_previews_missing
 PREVIEWS_LOG = "demo-previews.log"  # in APP_VAR_DIR
 PREVIEW_CHOICES = ("background", "wait", "skip")
 PREVIEW_CPU_SECONDS = 0.06  # per preview, measured (BENCHMARKS.md); only for the estimate printed
+AUDIO_ENGINE = "audio"  # train_recommenders' name for the audio model (accounts may not import recommendations)
 
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
 
@@ -85,31 +87,39 @@ class Command(BaseCommand):
         )
         self.stdout.write(self.style.MIGRATE_HEADING("Loading the demo catalog (seed_demo)..."))
         call_command("seed_demo", "--no-previews", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
-        self.previews(previews, verbosity=verbosity)
+        in_background = self.previews(previews, verbosity=verbosity, train=train)
         if not train:
             return
         # Today's songs and the other pages need trained models; an unchanged catalog is skipped, so re-runs are quick.
+        # While previews are still being made, the audio model (which analyses them: a minute or two of both cores)
+        # is trained by the background process once they are ready, so the site starts in seconds.
+        skip = ["--skip", AUDIO_ENGINE] if in_background else []
         self.stdout.write(self.style.MIGRATE_HEADING("Training the recommenders (train_recommenders)..."))
-        call_command("train_recommenders", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
+        call_command("train_recommenders", *skip, verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
 
-    def previews(self, mode: str, *, verbosity: int) -> None:
-        """Make the missing audio previews now, or start a process that makes them beside the site."""
+    def previews(self, mode: str, *, verbosity: int, train: bool) -> bool:
+        """Make the missing audio previews now, or start a process that makes them beside the site (and then
+        trains the audio model on them, if `train`); whether such a process was started."""
         if mode == "skip":
-            return
+            return False
         if mode == "wait":
             self.stdout.write(self.style.MIGRATE_HEADING("Making the audio previews (seed_demo --previews-only)..."))
             call_command("seed_demo", "--previews-only", verbosity=verbosity, stdout=self.stdout, stderr=self.stderr)
-            return
+            return False
         missing = demo_previews_missing()
         if not missing:
-            return
+            return False
         log_path = Path(settings.VAR_DIR) / PREVIEWS_LOG
         log_path.parent.mkdir(parents=True, exist_ok=True)
         manage = Path(settings.BASE_DIR) / "manage.py"
         with log_path.open("ab") as log:
             # Same process group: Ctrl-C on the server stops it too, and the next run makes what is left.
+            python = [sys.executable, str(manage)]
+            steps = [[*python, "seed_demo", "--previews-only"]]
+            if train:
+                steps.append([*python, "train_recommenders", "--engine", AUDIO_ENGINE])
             subprocess.Popen(
-                [sys.executable, str(manage), "seed_demo", "--previews-only"],
+                ["sh", "-c", " && ".join(shlex.join(step) for step in steps)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 preexec_fn=_lower_priority if hasattr(os, "nice") else None,
             )
@@ -119,6 +129,7 @@ class Command(BaseCommand):
             f"Making {missing} audio previews in the background (about {estimate} s; log: {log_path}). "
             "A song plays as soon as its preview is ready."
         )
+        return True
 
     def banner(self, *, url: str, logins: list[DemoLogin]) -> str:
         rule = "=" * 72

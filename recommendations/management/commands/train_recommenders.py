@@ -31,11 +31,16 @@ class Command(BaseCommand):
             "--engine", action="append", choices=list(ENGINES), metavar="NAME",
             help=f"Train only this engine ({', '.join(ENGINES)}); repeat for several. Default: all installed.",
         )  # fmt: skip
+        parser.add_argument(
+            "--skip", action="append", choices=list(ENGINES), metavar="NAME", default=[],
+            help="Train every installed engine but this one; repeat for several (run_demo leaves the audio model to "
+                 "its background preview process).",
+        )  # fmt: skip
         parser.add_argument("--force", action="store_true", help="Train even when the catalog is unchanged.")
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON on standard output.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        engines = self._engines(options["engine"])
+        engines = [name for name in self._engines(options["engine"]) if name not in options["skip"]]
         as_json = options["json"]
         started = time.perf_counter()
         if not as_json:
