@@ -420,9 +420,18 @@ class BlendEngine:
         signals = self._signals(found.features[chosen]) if len(chosen) else []
         because = [None] * len(chosen)
         if generators.cf is not None and "cf" in signals:
-            closest = generators.cf._closest_seeds(rows_for_ids(generators.cf.track_ids, found.ids[chosen]),
+            # CF has rows only for tracks someone keeps: name a seed for the cf picks it knows, by id.
+            cf_ids = [
+                int(found.ids[row]) for row, signal in zip(chosen.tolist(), signals, strict=True) if signal == "cf"
+            ]
+            known = generators.cf.track_ids[rows_for_ids(generators.cf.track_ids, cf_ids)]
+            closest = generators.cf._closest_seeds(rows_for_ids(generators.cf.track_ids, known),
                                                    rows_for_ids(generators.cf.track_ids, seed_ids))  # fmt: skip
-            because = [seed if signal == "cf" else None for seed, signal in zip(closest, signals, strict=False)]
+            seed_of = dict(zip(known.tolist(), closest, strict=True))
+            because = [
+                seed_of.get(int(found.ids[row])) if signal == "cf" else None
+                for row, signal in zip(chosen.tolist(), signals, strict=True)
+            ]
         picks = [
             BlendPick(track_id=int(found.ids[row]), score=float(scores[row]), signal=signal, because=seed)
             for row, signal, seed in zip(chosen.tolist(), signals, because, strict=True)
