@@ -89,7 +89,7 @@ def test_an_english_browser_gets_english_pages(client):
 def test_the_api_page_describes_endpoints_parameters_and_answers_in_korean(client):
     content = client.get("/api/", headers={"accept-language": "ko-KR"}).content.decode()
 
-    assert "곡 수(기본 20)." in content and "추천 곡, 잘 맞는 순서대로." in content
+    assert "몇 곡을 받을지 (기본 20)." in content and "추천 곡, 잘 맞는 순서대로." in content
     assert "취향에 맞는 곡: 좋아하는 곡, 분위기, 빠르기, 기분(콜드 스타트)." in content
     assert "How many songs" not in content and "The recommendations, best first." not in content
 
