@@ -77,3 +77,28 @@ class HealthCheckMiddleware:
                 response.content = b""
             return response
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """Gives a page to the empty 405 that `require_POST` views answer to a GET (a bookmarked or typed action URL).
+
+    The status and its Allow header stay; only the body is filled, so a listener sees where to go next instead of a
+    blank page. API and JSON requests keep Django's answer.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or getattr(response, "streaming", False) or response.content:
+            return response
+        from django.template import loader
+
+        from recommender_site.errors import wants_json
+
+        if wants_json(request) or request.method == "HEAD":
+            return response
+        response.content = loader.render_to_string("405.html", request=request)
+        response["Content-Type"] = "text/html; charset=utf-8"
+        return response

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication and locale: a blank 405 becomes a page in the listener's language, with the menu.
+    "recommender_site.middleware.MethodNotAllowedPageMiddleware",
     # After authentication: API calls and search-as-you-type count per address and per account.
     "recommender_site.ratelimits.RateLimitMiddleware",
 ]
