@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ingestion.models import CatalogState
 
@@ -246,6 +247,33 @@ class TrackReaction(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} {self.kind}s track {self.track_id}"
+
+
+class SpotifySavedTrack(models.Model):
+    """A catalog track the listener saved on Spotify, as last read from their library (`services.saved_tracks`).
+
+    Kept like a like for collaborative filtering (a row per listener) and left out of their lists as a song they
+    already have; forgotten when they disconnect Spotify.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spotify_saved_tracks",
+        verbose_name=_("listener"),
+    )  # fmt: skip
+    track = models.ForeignKey(
+        "ingestion.Track", on_delete=models.CASCADE, related_name="spotify_saves", verbose_name=_("track")
+    )
+    read_at = models.DateTimeField(default=timezone.now, verbose_name=_("read from Spotify at"))
+
+    class Meta:
+        verbose_name = _("track saved on Spotify")
+        verbose_name_plural = _("tracks saved on Spotify")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "track"], name="spotify_saved_track_user_track_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} saved track {self.track_id} on Spotify"
 
 
 class OfflineEvaluation(models.Model):

@@ -155,9 +155,10 @@ def training_playlist_pks() -> list[int]:
 
 def listener_rows() -> list[ListenerRow]:
     """Every listener who keeps or rejects a song, as a row for collaborative filtering: the tracks they keep
-    (likes and favourite songs) and the ones they disliked. Two queries; listeners in pk order, tracks sorted."""
+    (likes, favourite songs and songs saved on Spotify) and the ones they disliked. Three queries; listeners in pk
+    order, tracks sorted."""
     from filters.models import TasteProfile
-    from recommendations.models import TrackReaction
+    from recommendations.models import SpotifySavedTrack, TrackReaction
 
     kept: dict[int, set[int]] = defaultdict(set)
     disliked: dict[int, set[int]] = defaultdict(set)
@@ -168,10 +169,20 @@ def listener_rows() -> list[ListenerRow]:
     favourites = TasteProfile.favourite_tracks.through.objects.values_list("tasteprofile__user_id", "track_id")
     for user_id, track_id in favourites.iterator(chunk_size=50_000):
         kept[user_id].add(track_id)
+    for user_id, track_id in SpotifySavedTrack.objects.values_list("user_id", "track_id").iterator(chunk_size=50_000):
+        kept[user_id].add(track_id)
     return [
         ListenerRow(positive_ids=sorted(kept[user]), negative_ids=sorted(disliked[user] - kept[user]))
         for user in sorted(set(kept) | set(disliked))
     ]
+
+
+def saved_track_ids(*, user_id: int) -> list[int]:
+    """The catalog tracks the listener saved on Spotify (as last read), in pk order."""
+    from recommendations.models import SpotifySavedTrack
+
+    saved = SpotifySavedTrack.objects.filter(user_id=user_id).order_by("track_id")
+    return list(saved.values_list("track_id", flat=True))
 
 
 def reacted_track_ids(*, user_id: int, kind: str) -> list[int]:

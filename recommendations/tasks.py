@@ -14,6 +14,7 @@ from recommendations.services.rebuilds import (
     dataset_rebuild,
     dataset_rebuild_if_dirty,
 )
+from recommendations.services.saved_tracks import saved_tracks_refresh
 from recommendations.services.today import today_compute, today_precompute_all
 from recommendations.services.training import NothingToTrainOn, TrainingFailed, recommender_train
 
@@ -76,3 +77,12 @@ def analyse_tracks_audio_task() -> str:
     """Analyse the audio of up to AUDIO_ANALYSIS_BATCH tracks without real features (new releases Spotify would not
     describe). A second run finds them analysed and does nothing; the catalog rebuilds run the same step first."""
     return str(tracks_audio_analyse(limit=settings.AUDIO_ANALYSIS_BATCH or None))
+
+
+@shared_task(ignore_result=True)
+def refresh_saved_tracks_task(user_id: int) -> str:
+    """Read one listener's saved tracks from Spotify again (replacing what was kept, so a second run is harmless)."""
+    kept = saved_tracks_refresh(user_id=user_id)
+    if kept is None:
+        return f"user {user_id}: no Spotify login, or Spotify failed"
+    return f"user {user_id}: {kept} saved tracks kept"

@@ -197,6 +197,7 @@ _TASK_KINDS = {
     "recommendations.tasks.retrain_weekly_task": ("train", "train"),
     "recommendations.tasks.analyse_tracks_audio_task": ("train", "train"),  # CPU batch work beside the rebuilds
     "recommendations.tasks.compute_today_task": ("listener", "listener"),
+    "recommendations.tasks.refresh_saved_tracks_task": ("listener", "listener"),  # asks Spotify as the listener
     "recommendations.tasks.precompute_today_task": ("listener", "default"),
 }
 CELERY_TASK_ROUTES = {task: {"queue": CELERY_QUEUES_BY_KIND[queue]} for task, (queue, _) in _TASK_KINDS.items()}

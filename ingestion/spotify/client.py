@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ NEW_RELEASES_PAGE = 50
 SEARCH_PAGE = 10  # development-mode apps get at most 10 results per search page
 MAX_RATE_LIMIT_WAITS = 10  # short waits in a row on one request before the run is deferred instead
 PLAYLIST_ADD_PAGE = 100  # URIs per "add items to a playlist" request
+SPOTIFY_TRACK_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 LISTENER_MAX_WAIT_SECONDS = 5  # a listener's page waits no longer for Spotify's rate limit; longer: SpotifyDeferred
 LISTENER_MAX_RETRIES = 1  # retries of a 5xx/timeout while a listener waits for the page
 
@@ -248,6 +250,18 @@ class SpotifyClient:
         return self.call(
             f"GET {self._url('me/tracks')}", lambda: self.spotify.current_user_saved_tracks(limit=limit), expect="items"
         )
+
+    def track_ids_in_pages(self, page: dict | None, *, limit: int) -> list[str]:
+        """Spotify track ids of a paged list of {"track": ...} (or {"item": ...}) items, such as `saved_tracks()`
+        or `playlist_items()` give, following `next` until `limit` ids; local files and episodes (no id) left out."""
+        spotify_ids: list[str] = []
+        while page and len(spotify_ids) < limit:
+            for item in page.get("items") or []:
+                track = (item or {}).get("track") or (item or {}).get("item") or {}
+                if SPOTIFY_TRACK_ID.match(track.get("id") or ""):
+                    spotify_ids.append(track["id"])
+            page = self.next_page(page)
+        return spotify_ids[:limit]
 
     def my_playlists(self, *, limit: int = ALBUM_TRACKS_PAGE) -> dict:
         """The first page of the listener's playlists."""

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from accounts.services import spotify_client_for_user, spotify_error_message
 from ingestion.models import Playlist, Track
-from ingestion.spotify.client import SpotifyClient
 from ingestion.spotify.errors import SpotifyError, SpotifyRefused
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.parsing import catalog_id
@@ -160,11 +159,11 @@ def _spotify_source_tracks(user: User, key: str) -> SourceTracks:
     try:
         if key == "spotify-saved":
             label = _("Your saved tracks on Spotify")
-            spotify_ids = _read_pages(client, client.saved_tracks())
+            spotify_ids = client.track_ids_in_pages(client.saved_tracks(), limit=SPOTIFY_TRACKS_READ)
         else:
             playlist_id = key.removeprefix("spotify:")
             label = client.playlist_name(playlist_id)
-            spotify_ids = _read_pages(client, client.playlist_items(playlist_id))
+            spotify_ids = client.track_ids_in_pages(client.playlist_items(playlist_id), limit=SPOTIFY_TRACKS_READ)
     except SpotifyRefused as error:
         logger.warning("user %s: reading Spotify source %s failed: %s", user.pk, key, error)
         if error.status == 404:
@@ -176,18 +175,6 @@ def _spotify_source_tracks(user: User, key: str) -> SourceTracks:
     by_spotify_id = dict(Track.objects.filter(spotify_id__in=spotify_ids).values_list("spotify_id", "pk"))
     ids = _unique([by_spotify_id[sid] for sid in spotify_ids if sid in by_spotify_id])
     return SourceTracks(PlaylistSource(key, label, len(spotify_ids)), ids, len(spotify_ids))
-
-
-def _read_pages(client: SpotifyClient, page: dict | None) -> list[str]:
-    """Spotify track ids from a paged list of {"track": {...}} items, up to SPOTIFY_TRACKS_READ."""
-    spotify_ids: list[str] = []
-    while page and len(spotify_ids) < SPOTIFY_TRACKS_READ:
-        for item in page.get("items") or []:
-            track = (item or {}).get("track") or (item or {}).get("item") or {}
-            if SPOTIFY_ID.match(track.get("id") or ""):
-                spotify_ids.append(track["id"])
-        page = client.next_page(page)
-    return spotify_ids[:SPOTIFY_TRACKS_READ]
 
 
 def _unique(ids: list[int]) -> list[int]:

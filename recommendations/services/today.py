@@ -30,7 +30,7 @@ from ingestion.spotify.errors import SpotifyError, SpotifyRefused
 from recommendations.artifacts import CONTENT, ArtifactUnavailable, ModelNotTrained, active_model
 from recommendations.engines import reason_parts_json
 from recommendations.models import TodayEntry, TodayList, TrackReaction
-from recommendations.selectors import reacted_track_ids
+from recommendations.selectors import reacted_track_ids, saved_track_ids
 from recommendations.services import lists
 from recommendations.services.lists import NEW_RELEASE_DAYS
 from recommendations.services.recommending import (
@@ -354,7 +354,8 @@ def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
     earlier = TodayEntry.objects.filter(
         today_list__user_id=today_list.user_id, today_list__day=today_list.day, today_list__reroll__lt=today_list.reroll
     ).values_list("track_id", flat=True)
-    excluded = [*favourites, *liked, *earlier]  # and, inside recommend_*, what the listener disliked
+    saved = saved_track_ids(user_id=user.pk)  # on Spotify: songs the listener already has
+    excluded = [*favourites, *liked, *saved, *earlier]  # and, inside recommend_*, what the listener disliked
     _progress(today_list, 20)
     content = recommend_content(
         favourite_track_ids=favourites,
@@ -376,7 +377,7 @@ def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
         except (ModelNotTrained, ArtifactUnavailable):
             logger.warning("today list %s: no clusters model, content only", today_list.pk)
     _progress(today_list, 70)
-    from_cf = _listeners_like_you(today_list, [*liked, *favourites], excluded)
+    from_cf = _listeners_like_you(today_list, [*liked, *favourites, *saved], excluded)
     _progress(today_list, 80)
     by_id = {track.pk: track for track in tracks_for_display([*favourites, *liked])}
     known = lists.Taste(
@@ -386,7 +387,7 @@ def _picks_for(today_list: TodayList) -> list[tuple[str, RecommendedTrack]]:
 
 
 def _listeners_like_you(today_list: TodayList, kept: list[int], excluded: list[int]) -> list[RecommendedTrack]:
-    """CF's songs for the listener's liked and favourite songs; none while CF is not trained (or knows none)."""
+    """CF's songs for the listener's liked, favourite and saved songs; none while CF is not trained (or knows none)."""
     if not kept:
         return []
     try:
