@@ -93,6 +93,22 @@ def spotify_login_enabled() -> bool:
     return bool(settings.SPOTIFY_CLIENT_ID)
 
 
+def spotify_disconnect_without_app(*, user: AbstractBaseUser, account_id: int) -> bool:
+    """Remove the listener's Spotify connection on a server that has no Spotify app any more; False if not theirs.
+
+    allauth's own disconnect asks the (missing) app for its provider and fails; this deletes the connection and its
+    tokens and sends allauth's `social_account_removed`, so what hangs on it (the saved tracks) goes as well.
+    """
+    from allauth.socialaccount.signals import social_account_removed
+
+    account = SocialAccount.objects.filter(pk=account_id, user=user, provider=SPOTIFY_PROVIDER).first()
+    if account is None:
+        return False
+    account.delete()
+    social_account_removed.send(sender=SocialAccount, request=None, socialaccount=account)
+    return True
+
+
 def _spotify_token(user: AbstractBaseUser) -> SocialToken | None:
     if not user.is_authenticated:
         return None

@@ -1,4 +1,5 @@
 from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.views import connections as allauth_connections
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from accounts.services import (
     ApiTokenLimitReached,
     api_token_create,
     api_token_revoke,
+    spotify_disconnect_without_app,
     spotify_is_premium,
     spotify_login_enabled,
 )
@@ -58,3 +60,17 @@ def api_token_delete(request: HttpRequest, token_id: int) -> HttpResponse:
     if api_token_revoke(user=request.user, token_id=token_id):
         messages.success(request, _("The API token is revoked."))
     return redirect("accounts:profile")
+
+
+def connections(request: HttpRequest) -> HttpResponse:
+    """allauth's "Account connections" page; on a server without a Spotify app its "Remove" still works (allauth's
+    would answer 500 asking the missing app), so a listener can always take their Spotify connection away."""
+    if spotify_login_enabled() or request.method != "POST" or not request.user.is_authenticated:
+        return allauth_connections(request)
+    raw = request.POST.get("account", "").strip()
+    account_id = int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    if account_id is not None and spotify_disconnect_without_app(user=request.user, account_id=account_id):
+        messages.success(request, _("Spotify is disconnected from your account."))
+    else:
+        messages.error(request, _("Choose the connection to remove."))
+    return redirect("socialaccount_connections")

@@ -46,3 +46,40 @@ def test_spotify_off_page_is_translated(client, spotify_off):
     page = client.get("/accounts/spotify/login/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
 
     assert "Spotify is off on this server" not in page
+
+
+def test_a_listener_can_remove_spotify_after_the_server_lost_its_app(client, spotify_off):
+    from allauth.socialaccount.models import SocialAccount, SocialToken
+
+    from recommendations.models import SpotifySavedTrack
+    from tests.factories import TrackFactory
+    from tests.fake_spotify import FakeListener
+    from tests.fake_spotify.helpers import spotify_connect
+
+    user = get_user_model().objects.create_user("listener", password="pw-long-enough-1")
+    spotify_connect(user, FakeListener())
+    SpotifySavedTrack.objects.create(user=user, track=TrackFactory())
+    client.force_login(user)
+    account = SocialAccount.objects.get(user=user)
+
+    assert client.get("/accounts/3rdparty/").status_code == 200
+    response = client.post("/accounts/3rdparty/", {"account": account.pk}, follow=True)
+
+    assert response.status_code == 200 and "Spotify is disconnected from your account." in response.content.decode()
+    assert not SocialAccount.objects.filter(user=user).exists() and not SocialToken.objects.exists()
+    assert not SpotifySavedTrack.objects.exists()  # what hung on the connection went with it
+
+
+def test_nobody_removes_another_listeners_spotify(client, spotify_off):
+    from allauth.socialaccount.models import SocialAccount
+
+    from tests.fake_spotify import FakeListener
+    from tests.fake_spotify.helpers import spotify_connect
+
+    owner = get_user_model().objects.create_user("owner", password="pw-long-enough-1")
+    spotify_connect(owner, FakeListener())
+    client.force_login(get_user_model().objects.create_user("other", password="pw-long-enough-2"))
+
+    client.post("/accounts/3rdparty/", {"account": SocialAccount.objects.get(user=owner).pk})
+
+    assert SocialAccount.objects.filter(user=owner).exists()
