@@ -595,8 +595,15 @@ def bench_engine(label: str, engine: str, size: int, args: argparse.Namespace, d
     `source`: nothing for the synthetic catalog of `size` tracks, or mpd="DIR" for MPD slices (size is then unused).
     """
     common = {"engine": engine, "size": size, "seed": args.seed, "dir": str(directory)}
-    print(f"{label}: rebuild", file=sys.stderr)
-    build = run_child("build", args.timeout, **common, **source)
+    built = directory / "build.json"  # written after the artifact: its presence means the artifact is complete
+    if args.artifacts and built.exists():
+        print(f"{label}: reusing {directory}", file=sys.stderr)
+        build = {**json.loads(built.read_text(encoding="utf-8")), "reused": True}
+    else:
+        print(f"{label}: rebuild", file=sys.stderr)
+        build = run_child("build", args.timeout, **common, **source)
+        if args.artifacts and "error" not in build:
+            built.write_text(json.dumps(build), encoding="utf-8")
     row: dict[str, Any] = {"engine": label, "size": build.get("tracks", size), "rebuild_peak_mb": build.pop("peak_mb")}
     row.update(build)
     if "error" not in build:
@@ -712,6 +719,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=int, default=900, help="seconds after which a child process gives up")
     parser.add_argument("--out", type=Path, help="also write the rows as JSON here")
+    parser.add_argument(
+        "--artifacts", type=Path, help="keep the built artifacts in this directory and reuse the complete ones "
+        "(a 1M-track blend takes longer to build than to measure); default: a temporary directory",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -723,15 +734,18 @@ def main() -> None:
         print("song2vec: not available")
         engines.remove("song2vec")
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="engines_bench_") as workdir:
+    with tempfile.TemporaryDirectory(prefix="engines_bench_") as scratch:
+        workdir = args.artifacts or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
         for size in (int(value) for value in args.sizes.split(",") if value):
-            rows += bench_size(size, engines, args, Path(workdir))
-            for directory in Path(workdir).iterdir():  # artifacts of this size are done with; free the disk
-                shutil.rmtree(directory, ignore_errors=True)
+            rows += bench_size(size, engines, args, workdir)
+            if not args.artifacts:  # artifacts of this size are done with; free the disk
+                for directory in workdir.iterdir():
+                    shutil.rmtree(directory, ignore_errors=True)
         mpd = Path(args.mpd_dev) if args.mpd_dev else None
         if "song2vec" in engines and mpd and any(mpd.glob("mpd.slice.*.json")):
             # Word2Vec on the real playlists (no catalog), served with the same situation queries.
-            directory = Path(workdir) / "song2vec-mpd-dev"
+            directory = workdir / "song2vec-mpd-dev"
             rows.append(bench_engine("song2vec on mpd-dev", "song2vec", 0, args, directory, mpd=str(mpd)))
         elif "song2vec" in engines:
             print(f"song2vec on mpd-dev: skipped, {args.mpd_dev!r} holds no MPD slices", file=sys.stderr)

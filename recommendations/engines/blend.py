@@ -51,6 +51,7 @@ from recommendations.engines.neighbours import _ranges
 from recommendations.engines.song2vec.engine import Song2VecEngine, Song2VecWeights
 from recommendations.engines.song2vec.placement import NOT_PLACED
 from recommendations.engines.terms import TermEngine
+from recommendations.engines.tree_tables import TreeTables
 
 ENGINE_NAME = "hybrid"
 GENERATORS = ("cooccurrence", "song2vec", "cf", "terms", "popularity")
@@ -183,6 +184,7 @@ class BlendEngine:
         self.message = message
         self.stats = stats or {}
         self._booster = None
+        self._tables: TreeTables | None = None
 
     @property
     def learned(self) -> bool:
@@ -453,15 +455,24 @@ class BlendEngine:
         if self._booster is None:
             import lightgbm  # imported on first use: only processes that serve the blend load it
 
-            self._booster = lightgbm.Booster(model_str=self.ranker_text)
+            booster = lightgbm.Booster(model_str=self.ranker_text)
+            self._tables = TreeTables.from_booster(booster)  # SHAP values by table lookup (tree_tables)
+            self._booster = booster
         return self._booster
+
+    def _contributions(self, features: np.ndarray) -> np.ndarray:
+        """Each row's SHAP values per feature, the expected value last (LightGBM's pred_contrib layout)."""
+        booster = self._ranker()
+        if self._tables is not None:
+            return self._tables.contributions(features)
+        return booster.predict(features, pred_contrib=True, num_threads=1)
 
     def _signals(self, features: np.ndarray) -> list[str]:
         """The generator each row owes most to (module docstring)."""
         if self.ranker_text is None:
             parts = _weighted_relatives(features)
             return [GENERATORS[i] for i in np.argmax(parts, axis=1).tolist()]
-        contributions = self._ranker().predict(features, pred_contrib=True, num_threads=1)[:, :-1]  # drop the bias
+        contributions = self._contributions(features)[:, :-1]  # drop the bias
         per_signal = np.zeros((len(features), len(GENERATORS)))
         for i, name in enumerate(FEATURES):
             signal = FEATURE_SIGNAL.get(name)
