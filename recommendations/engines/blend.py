@@ -50,6 +50,7 @@ from recommendations.engines.features import CatalogSnapshot, read_artifact, row
 from recommendations.engines.neighbours import _ranges
 from recommendations.engines.song2vec.engine import Song2VecEngine, Song2VecWeights
 from recommendations.engines.song2vec.placement import NOT_PLACED
+from recommendations.engines.song2vec.vectors import unit
 from recommendations.engines.terms import TermEngine
 from recommendations.engines.tree_tables import TreeTables
 
@@ -517,17 +518,25 @@ def _song2vec_parts(s2v: Song2VecEngine, title: str | None, seed_ids: list[int])
     """Song2Vec's score terms for a request, each computed once (`Song2VecEngine._scores` adds them up).
 
     Reaches into Song2Vec's request helpers on purpose: the blend needs the terms apart, as features, and asking
-    the engine six times for differently weighted sums would cost six passes over the catalog.
+    the engine six times for differently weighted sums would cost six passes over the catalog. The seeds' and the
+    title's cosines come from one pass over the vectors: each pass costs ~3-4 ms at 100k tracks.
     """
     query = s2v._understand(title, seed_ids)
     parts: dict[str, np.ndarray] = {}
+    directions: dict[str, np.ndarray] = {}
     if len(query.seeds):
         parts["seed_cooccurrence"] = s2v.playlists.seed_scores(query.seeds)
         placed = query.seeds[s2v.placement[query.seeds] != NOT_PLACED]
-        parts["seed_vectors"] = s2v._cosines(s2v.vectors[placed].sum(axis=0))
+        directions["seed_vectors"] = parts["seed_vectors"] = unit(s2v.vectors[placed].sum(axis=0))
     if query.understood:
         parts["title_cooccurrence"] = s2v._situation_cooccurrence(query)
-        parts["title_vectors"] = s2v._cosines(s2v._situation_profile(query))
+        directions["title_vectors"] = parts["title_vectors"] = unit(s2v._situation_profile(query))
+    if directions:
+        # (n x d) @ (d x 2): one pass, ~30% less than two matrix-vector products (measured; the transposed
+        # product (2 x d) @ (d x n) was no faster than two); then one contiguous row per direction.
+        cosines = np.ascontiguousarray((np.asarray(s2v.vectors) @ np.stack(list(directions.values())).T).T)
+        for name, values in zip(directions, cosines, strict=True):
+            parts[name] = values  # in the order above: the parts are added up in it
     return parts
 
 
