@@ -113,3 +113,14 @@ def test_tabled_contributions_are_lightgbms(served):
     rows[::11, 5] = 0.0
     expected = booster.predict(rows, pred_contrib=True, num_threads=1)
     np.testing.assert_allclose(tables.contributions(rows), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_term_scores_are_bit_for_bit_those_before(served):
+    _, generators = served
+    for request in requests(generators):
+        for seeds in (request["seed_ids"], []):
+            new = generators.terms.scores(request["title"], seeds)
+            old = before._terms_scores(generators.terms, request["title"], seeds)
+            assert (new is None) == (old is None)
+            if new is not None:
+                np.testing.assert_array_equal(new, old)
