@@ -119,6 +119,7 @@ class EngineDriver:
     load: Callable[[Path], Any]  # artifact directory -> engine, memory-mapped
     requests: Callable[[Any, Any, int], list[tuple[str, dict[str, Any]]]]  # (engine, rng, count) -> (kind, kwargs)
     needs_corpus: bool = False
+    word2vec: bool = False  # fit takes `epochs` (--word2vec-epochs)
 
     @staticmethod
     def call(engine: Any, kwargs: dict[str, Any]) -> Any:
@@ -194,13 +195,18 @@ def _clusters_requests(engine: Any, rng: Any, count: int) -> list[tuple[str, dic
     ]
 
 
-def _song2vec_fit(catalog: Any, corpus: Any) -> Any:
-    """Synthetic: the corpus plus the catalog (tracks in no playlist are placed by content). mpd-dev: playlists only."""
-    from recommendations.engines.song2vec.engine import Song2VecEngine
+def _song2vec_fit(catalog: Any, corpus: Any, epochs: int | None = None) -> Any:
+    """Synthetic: the corpus plus the catalog (tracks in no playlist are placed by content). mpd-dev: playlists only.
+    `epochs`: Word2Vec's (default the engine's)."""
+    from dataclasses import replace
 
+    from recommendations.engines.song2vec.engine import Song2VecEngine
+    from recommendations.engines.song2vec.vectors import Word2VecParams
+
+    params = replace(Word2VecParams(), epochs=epochs) if epochs else None
     if isinstance(corpus, list):
-        return Song2VecEngine.fit(corpus)
-    return Song2VecEngine.fit(corpus.pairs(), catalog.snapshot)
+        return Song2VecEngine.fit(corpus, params=params)
+    return Song2VecEngine.fit(corpus.pairs(), catalog.snapshot, params=params)
 
 
 def _song2vec_load(directory: Path) -> Any:
@@ -299,9 +305,10 @@ class BlendBundle:
         return self.blend.recommend(self.generators, **kwargs)
 
 
-def _blend_fit(catalog: Any, corpus: Any) -> Any:
-    """The serving generators on the whole corpus; the ranker learns from a split with base generators whose Word2Vec
-    runs BLEND_BASE_EPOCHS only (this benchmark times serving, not the ranker's quality)."""
+def _blend_fit(catalog: Any, corpus: Any, epochs: int | None = None) -> Any:
+    """The serving generators on the whole corpus (Word2Vec: `epochs`, default the engine's); the ranker learns from a
+    split with base generators whose Word2Vec runs BLEND_BASE_EPOCHS only (this benchmark times serving, not the
+    ranker's quality)."""
     from dataclasses import replace
 
     from recommendations.engines.blend import BlendEngine, BlendParams, Generators
@@ -323,7 +330,7 @@ def _blend_fit(catalog: Any, corpus: Any) -> Any:
     pairs = corpus.pairs()
     params = BlendParams(ranker_playlists=BLEND_RANKER_PLAYLISTS, shapes_per_playlist=2)
     blend = BlendEngine.fit(pairs, partial(fit_generators, epochs=BLEND_BASE_EPOCHS), catalog=snapshot, params=params)
-    return BlendBundle(blend, fit_generators(pairs))
+    return BlendBundle(blend, fit_generators(pairs, epochs))
 
 
 def _blend_load(directory: Path, shared: dict[str, Any] | None = None) -> Any:
@@ -357,10 +364,10 @@ def _blend_requests(engine: Any, rng: Any, count: int) -> list[tuple[str, dict[s
 DRIVERS: dict[str, EngineDriver] = {
     "content": EngineDriver(_content_fit, _content_load, _content_requests),
     "clusters": EngineDriver(_clusters_fit, _clusters_load, _clusters_requests),
-    "song2vec": EngineDriver(_song2vec_fit, _song2vec_load, _song2vec_requests, needs_corpus=True),
+    "song2vec": EngineDriver(_song2vec_fit, _song2vec_load, _song2vec_requests, needs_corpus=True, word2vec=True),
     "cf": EngineDriver(_cf_fit, _cf_load, _cf_requests, needs_corpus=True),
     "terms": EngineDriver(_terms_fit, _terms_load, _terms_requests, needs_corpus=True),
-    "blend": EngineDriver(_blend_fit, _blend_load, _blend_requests, needs_corpus=True),
+    "blend": EngineDriver(_blend_fit, _blend_load, _blend_requests, needs_corpus=True, word2vec=True),
 }
 
 
@@ -425,7 +432,9 @@ def child_build(spec: dict[str, Any]) -> dict[str, Any]:
         count = min(MAX_PLAYLISTS, max(10, round(spec["size"] * PLAYLISTS_PER_TRACK)))
         corpus = synthetic_playlists(catalog, count=count, seed=spec["seed"] + 1) if driver.needs_corpus else None
     generated = time.perf_counter()
-    engine = driver.fit(catalog, corpus)
+    epochs = spec.get("word2vec_epochs") if driver.word2vec else None
+    fit = partial(driver.fit, epochs=epochs) if epochs else driver.fit
+    engine = fit(catalog, corpus)
     fitted = time.perf_counter()
     engine.save(Path(spec["dir"]))
     saved = time.perf_counter()
@@ -601,7 +610,7 @@ def bench_engine(label: str, engine: str, size: int, args: argparse.Namespace, d
         build = {**json.loads(built.read_text(encoding="utf-8")), "reused": True}
     else:
         print(f"{label}: rebuild", file=sys.stderr)
-        build = run_child("build", args.timeout, **common, **source)
+        build = run_child("build", args.timeout, **common, **source, word2vec_epochs=args.word2vec_epochs)
         if args.artifacts and "error" not in build:
             built.write_text(json.dumps(build), encoding="utf-8")
     row: dict[str, Any] = {"engine": label, "size": build.get("tracks", size), "rebuild_peak_mb": build.pop("peak_mb")}
@@ -719,6 +728,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=int, default=900, help="seconds after which a child process gives up")
     parser.add_argument("--out", type=Path, help="also write the rows as JSON here")
+    parser.add_argument(
+        "--word2vec-epochs", type=int, help="Word2Vec epochs of song2vec and of the blend's generators (default: the "
+        "engine's 40); fewer build a 1M-track catalog's artifacts of the same shapes sooner",
+    )
     parser.add_argument(
         "--artifacts", type=Path, help="keep the built artifacts in this directory and reuse the complete ones "
         "(a 1M-track blend takes longer to build than to measure); default: a temporary directory",
