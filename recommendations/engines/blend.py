@@ -50,6 +50,7 @@ from recommendations.engines.features import CatalogSnapshot, read_artifact, row
 from recommendations.engines.neighbours import _ranges
 from recommendations.engines.song2vec.engine import Song2VecEngine, Song2VecWeights
 from recommendations.engines.song2vec.placement import NOT_PLACED
+from recommendations.engines.song2vec.reasons import Query
 from recommendations.engines.song2vec.vectors import unit
 from recommendations.engines.terms import TermEngine
 from recommendations.engines.tree_tables import TreeTables
@@ -154,6 +155,7 @@ class BlendAnswer:
     picks: list[BlendPick]
     learned: bool
     message: str = ""
+    query: Query | None = None  # what Song2Vec understood of the request (the service words reasons from it)
 
 
 @dataclass
@@ -161,6 +163,7 @@ class _Candidates:
     ids: np.ndarray  # int64 track ids (Song2Vec's space)
     features: np.ndarray  # float32 (c, len(FEATURES))
     cf_user: bool = False
+    query: Query | None = None
 
 
 class BlendEngine:
@@ -320,7 +323,8 @@ class BlendEngine:
         seed_ids, negative_ids = [int(i) for i in seed_ids], [int(i) for i in negative_ids]
         title = title if title and title.strip() else None
         banned_ids = np.unique(np.asarray([*seed_ids, *negative_ids, *exclude_ids], dtype=np.int64))
-        parts = _song2vec_parts(s2v, title, seed_ids)
+        query = s2v._understand(title, seed_ids)
+        parts = _song2vec_parts(s2v, title, seed_ids, query=query)
         scored = _generator_scores(generators, parts, title, seed_ids, negative_ids)
         # Without seeds the terms generator's scores are the title's alone: kept for that feature, not recomputed.
         title_terms = scored["terms"][1].copy() if title and not seed_ids and "terms" in scored else None
@@ -359,7 +363,7 @@ class BlendEngine:
         self._shared_features(features, column, generators, parts, ids, title, seed_ids, today_ordinal, title_terms)
         features[:, column["generators_hit"]] = hit
         _seed_features(features, column, generators, ids, seed_ids)
-        return _Candidates(ids=ids, features=features)
+        return _Candidates(ids=ids, features=features, query=query)
 
     def _shared_features(
         self, features, column, generators, parts, ids, title, seed_ids, today_ordinal, title_terms=None
@@ -439,7 +443,7 @@ class BlendEngine:
             BlendPick(track_id=int(found.ids[row]), score=float(scores[row]), signal=signal, because=seed)
             for row, signal, seed in zip(chosen.tolist(), signals, because, strict=True)
         ]
-        return BlendAnswer(picks=picks, learned=self.learned, message=self.message)
+        return BlendAnswer(picks=picks, learned=self.learned, message=self.message, query=found.query)
 
     def ranked_track_ids(
         self, generators: Generators, *, title: str | None, seed_ids: Sequence[int], k: int
@@ -514,14 +518,16 @@ def _shapes(key: str, params: BlendParams) -> list[tuple[int, bool]]:
     return [REQUEST_SHAPES[(start + i * step) % len(REQUEST_SHAPES)] for i in range(params.shapes_per_playlist)]
 
 
-def _song2vec_parts(s2v: Song2VecEngine, title: str | None, seed_ids: list[int]) -> dict[str, np.ndarray]:
+def _song2vec_parts(
+    s2v: Song2VecEngine, title: str | None, seed_ids: list[int], query: Query | None = None
+) -> dict[str, np.ndarray]:
     """Song2Vec's score terms for a request, each computed once (`Song2VecEngine._scores` adds them up).
 
     Reaches into Song2Vec's request helpers on purpose: the blend needs the terms apart, as features, and asking
     the engine six times for differently weighted sums would cost six passes over the catalog. The seeds' and the
     title's cosines come from one pass over the vectors: each pass costs ~3-4 ms at 100k tracks.
     """
-    query = s2v._understand(title, seed_ids)
+    query = query if query is not None else s2v._understand(title, seed_ids)
     parts: dict[str, np.ndarray] = {}
     directions: dict[str, np.ndarray] = {}
     if len(query.seeds):
