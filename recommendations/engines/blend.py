@@ -336,9 +336,7 @@ class BlendEngine:
             pools[name] = space[select_rows(scores, per, None)]
         ids = np.unique(np.concatenate(list(pools.values()))) if pools else np.zeros(0, np.int64)
         rows, known = _positions(s2v.track_ids, ids)
-        serving = np.ones(len(s2v), dtype=bool)
-        serving[s2v._never] = False
-        ids = ids[known & serving[rows]]
+        ids = ids[known & ~_positions(s2v._never, rows)[1]]  # _never is sorted: no catalog-long mask per request
         features = np.full((len(ids), len(FEATURES)), np.nan, dtype=np.float32)
         column = {name: i for i, name in enumerate(FEATURES)}
         hit = np.zeros(len(ids), dtype=np.float32)
