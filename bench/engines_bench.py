@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/engines_bench.py [--sizes 10000,100000,1000000] [--baseline-sizes 2000,10000]
                                             [--requests 500] [--out results.json]
+                                            [--artifacts DIR] [--word2vec-epochs N]
 
 For each catalog size and engine, as separate processes (so each peak memory is one process's own):
 
@@ -33,6 +34,12 @@ text, one in three with 5 seed tracks; blend: a title alone, a title with 5 trac
 out 10% of the time), or three favourites, or a reroll, always excluding 50 disliked tracks; clusters: a playlist of
 5-200 random tracks, k=20, 50 excluded; Song2Vec: situation queries ("music for coding", "비 오는 날", "workout"...),
 one in five a reroll, 50 excluded.
+
+`--artifacts DIR` keeps each built artifact (with its build row, build.json) and reuses complete ones in a later
+run: at 1M tracks the blend's bundle takes longer to build than everything else to measure, and the web process's
+memory can then be measured again after a serving change without rebuilding. `--word2vec-epochs N` trains song2vec's
+and the blend's Word2Vec for N epochs instead of the engine's 40: the artifacts keep a 1M catalog's shapes (vectors,
+indexes, factors), only the vectors are less trained; say so beside any number measured that way.
 
 Every child runs with OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1. Web processes should: on a 2-core box already busy
 with other processes, BLAS threads spinning up for a 5-element matrix-vector product only make the tail worse, and
