@@ -551,9 +551,10 @@ def _combined(s2v: Song2VecEngine, parts: dict[str, np.ndarray], weights: Song2V
     title_factor = weights.title_with_seeds if "seed_cooccurrence" in parts else 1.0
     scores = np.float32(weights.prior) * np.asarray(s2v.prior, dtype=np.float32)
     for part, values in parts.items():
-        factor = title_factor if part.startswith("title") else 1.0
-        scores = scores + np.float32(factor * getattr(weights, part)) * values
-    return scores.astype(np.float32)
+        weight = np.float32((title_factor if part.startswith("title") else 1.0) * getattr(weights, part))
+        if weight:  # a part weighted 0 adds nothing (the parts are finite): skip its pass over the catalog
+            scores += weight * values  # in place, the same float32 sums as before
+    return scores
 
 
 def _generator_scores(
