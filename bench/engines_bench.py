@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/engines_bench.py [--sizes 10000,100000,1000000] [--baseline-sizes 2000,10000]
                                             [--requests 500] [--out results.json]
+                                            [--artifacts DIR] [--word2vec-epochs N]
 
 For each catalog size and engine, as separate processes (so each peak memory is one process's own):
 
@@ -33,6 +34,12 @@ text, one in three with 5 seed tracks; blend: a title alone, a title with 5 trac
 out 10% of the time), or three favourites, or a reroll, always excluding 50 disliked tracks; clusters: a playlist of
 5-200 random tracks, k=20, 50 excluded; Song2Vec: situation queries ("music for coding", "비 오는 날", "workout"...),
 one in five a reroll, 50 excluded.
+
+`--artifacts DIR` keeps each built artifact (with its build row, build.json) and reuses complete ones in a later
+run: at 1M tracks the blend's bundle takes longer to build than everything else to measure, and the web process's
+memory can then be measured again after a serving change without rebuilding. `--word2vec-epochs N` trains song2vec's
+and the blend's Word2Vec for N epochs instead of the engine's 40: the artifacts keep a 1M catalog's shapes (vectors,
+indexes, factors), only the vectors are less trained; say so beside any number measured that way.
 
 Every child runs with OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1. Web processes should: on a 2-core box already busy
 with other processes, BLAS threads spinning up for a 5-element matrix-vector product only make the tail worse, and
@@ -119,6 +126,7 @@ class EngineDriver:
     load: Callable[[Path], Any]  # artifact directory -> engine, memory-mapped
     requests: Callable[[Any, Any, int], list[tuple[str, dict[str, Any]]]]  # (engine, rng, count) -> (kind, kwargs)
     needs_corpus: bool = False
+    word2vec: bool = False  # fit takes `epochs` (--word2vec-epochs)
 
     @staticmethod
     def call(engine: Any, kwargs: dict[str, Any]) -> Any:
@@ -194,13 +202,18 @@ def _clusters_requests(engine: Any, rng: Any, count: int) -> list[tuple[str, dic
     ]
 
 
-def _song2vec_fit(catalog: Any, corpus: Any) -> Any:
-    """Synthetic: the corpus plus the catalog (tracks in no playlist are placed by content). mpd-dev: playlists only."""
-    from recommendations.engines.song2vec.engine import Song2VecEngine
+def _song2vec_fit(catalog: Any, corpus: Any, epochs: int | None = None) -> Any:
+    """Synthetic: the corpus plus the catalog (tracks in no playlist are placed by content). mpd-dev: playlists only.
+    `epochs`: Word2Vec's (default the engine's)."""
+    from dataclasses import replace
 
+    from recommendations.engines.song2vec.engine import Song2VecEngine
+    from recommendations.engines.song2vec.vectors import Word2VecParams
+
+    params = replace(Word2VecParams(), epochs=epochs) if epochs else None
     if isinstance(corpus, list):
-        return Song2VecEngine.fit(corpus)
-    return Song2VecEngine.fit(corpus.pairs(), catalog.snapshot)
+        return Song2VecEngine.fit(corpus, params=params)
+    return Song2VecEngine.fit(corpus.pairs(), catalog.snapshot, params=params)
 
 
 def _song2vec_load(directory: Path) -> Any:
@@ -299,9 +312,10 @@ class BlendBundle:
         return self.blend.recommend(self.generators, **kwargs)
 
 
-def _blend_fit(catalog: Any, corpus: Any) -> Any:
-    """The serving generators on the whole corpus; the ranker learns from a split with base generators whose Word2Vec
-    runs BLEND_BASE_EPOCHS only (this benchmark times serving, not the ranker's quality)."""
+def _blend_fit(catalog: Any, corpus: Any, epochs: int | None = None) -> Any:
+    """The serving generators on the whole corpus (Word2Vec: `epochs`, default the engine's); the ranker learns from a
+    split with base generators whose Word2Vec runs BLEND_BASE_EPOCHS only (this benchmark times serving, not the
+    ranker's quality)."""
     from dataclasses import replace
 
     from recommendations.engines.blend import BlendEngine, BlendParams, Generators
@@ -323,7 +337,7 @@ def _blend_fit(catalog: Any, corpus: Any) -> Any:
     pairs = corpus.pairs()
     params = BlendParams(ranker_playlists=BLEND_RANKER_PLAYLISTS, shapes_per_playlist=2)
     blend = BlendEngine.fit(pairs, partial(fit_generators, epochs=BLEND_BASE_EPOCHS), catalog=snapshot, params=params)
-    return BlendBundle(blend, fit_generators(pairs))
+    return BlendBundle(blend, fit_generators(pairs, epochs))
 
 
 def _blend_load(directory: Path, shared: dict[str, Any] | None = None) -> Any:
@@ -357,10 +371,10 @@ def _blend_requests(engine: Any, rng: Any, count: int) -> list[tuple[str, dict[s
 DRIVERS: dict[str, EngineDriver] = {
     "content": EngineDriver(_content_fit, _content_load, _content_requests),
     "clusters": EngineDriver(_clusters_fit, _clusters_load, _clusters_requests),
-    "song2vec": EngineDriver(_song2vec_fit, _song2vec_load, _song2vec_requests, needs_corpus=True),
+    "song2vec": EngineDriver(_song2vec_fit, _song2vec_load, _song2vec_requests, needs_corpus=True, word2vec=True),
     "cf": EngineDriver(_cf_fit, _cf_load, _cf_requests, needs_corpus=True),
     "terms": EngineDriver(_terms_fit, _terms_load, _terms_requests, needs_corpus=True),
-    "blend": EngineDriver(_blend_fit, _blend_load, _blend_requests, needs_corpus=True),
+    "blend": EngineDriver(_blend_fit, _blend_load, _blend_requests, needs_corpus=True, word2vec=True),
 }
 
 
@@ -425,7 +439,9 @@ def child_build(spec: dict[str, Any]) -> dict[str, Any]:
         count = min(MAX_PLAYLISTS, max(10, round(spec["size"] * PLAYLISTS_PER_TRACK)))
         corpus = synthetic_playlists(catalog, count=count, seed=spec["seed"] + 1) if driver.needs_corpus else None
     generated = time.perf_counter()
-    engine = driver.fit(catalog, corpus)
+    epochs = spec.get("word2vec_epochs") if driver.word2vec else None
+    fit = partial(driver.fit, epochs=epochs) if epochs else driver.fit
+    engine = fit(catalog, corpus)
     fitted = time.perf_counter()
     engine.save(Path(spec["dir"]))
     saved = time.perf_counter()
@@ -595,8 +611,15 @@ def bench_engine(label: str, engine: str, size: int, args: argparse.Namespace, d
     `source`: nothing for the synthetic catalog of `size` tracks, or mpd="DIR" for MPD slices (size is then unused).
     """
     common = {"engine": engine, "size": size, "seed": args.seed, "dir": str(directory)}
-    print(f"{label}: rebuild", file=sys.stderr)
-    build = run_child("build", args.timeout, **common, **source)
+    built = directory / "build.json"  # written after the artifact: its presence means the artifact is complete
+    if args.artifacts and built.exists():
+        print(f"{label}: reusing {directory}", file=sys.stderr)
+        build = {**json.loads(built.read_text(encoding="utf-8")), "reused": True}
+    else:
+        print(f"{label}: rebuild", file=sys.stderr)
+        build = run_child("build", args.timeout, **common, **source, word2vec_epochs=args.word2vec_epochs)
+        if args.artifacts and "error" not in build:
+            built.write_text(json.dumps(build), encoding="utf-8")
     row: dict[str, Any] = {"engine": label, "size": build.get("tracks", size), "rebuild_peak_mb": build.pop("peak_mb")}
     row.update(build)
     if "error" not in build:
@@ -712,6 +735,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=int, default=900, help="seconds after which a child process gives up")
     parser.add_argument("--out", type=Path, help="also write the rows as JSON here")
+    parser.add_argument(
+        "--word2vec-epochs", type=int, help="Word2Vec epochs of song2vec and of the blend's generators (default: the "
+        "engine's 40); fewer build a 1M-track catalog's artifacts of the same shapes sooner",
+    )
+    parser.add_argument(
+        "--artifacts", type=Path, help="keep the built artifacts in this directory and reuse the complete ones "
+        "(a 1M-track blend takes longer to build than to measure); default: a temporary directory",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -723,15 +754,18 @@ def main() -> None:
         print("song2vec: not available")
         engines.remove("song2vec")
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="engines_bench_") as workdir:
+    with tempfile.TemporaryDirectory(prefix="engines_bench_") as scratch:
+        workdir = args.artifacts or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
         for size in (int(value) for value in args.sizes.split(",") if value):
-            rows += bench_size(size, engines, args, Path(workdir))
-            for directory in Path(workdir).iterdir():  # artifacts of this size are done with; free the disk
-                shutil.rmtree(directory, ignore_errors=True)
+            rows += bench_size(size, engines, args, workdir)
+            if not args.artifacts:  # artifacts of this size are done with; free the disk
+                for directory in workdir.iterdir():
+                    shutil.rmtree(directory, ignore_errors=True)
         mpd = Path(args.mpd_dev) if args.mpd_dev else None
         if "song2vec" in engines and mpd and any(mpd.glob("mpd.slice.*.json")):
             # Word2Vec on the real playlists (no catalog), served with the same situation queries.
-            directory = Path(workdir) / "song2vec-mpd-dev"
+            directory = workdir / "song2vec-mpd-dev"
             rows.append(bench_engine("song2vec on mpd-dev", "song2vec", 0, args, directory, mpd=str(mpd)))
         elif "song2vec" in engines:
             print(f"song2vec on mpd-dev: skipped, {args.mpd_dev!r} holds no MPD slices", file=sys.stderr)

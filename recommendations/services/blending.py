@@ -97,7 +97,8 @@ def recommend_blend(
         reroll_seed=reroll_seed,
         today_ordinal=timezone.localdate().toordinal(),
     )
-    query = generators.song2vec._understand(title, seeds)
+    # The blend already matched the title (playlists, situations, artists): read it, do not match it again.
+    query = answer.query if answer.query is not None else generators.song2vec._understand(title, seeds)
     matched = [generators.song2vec.playlist_name(int(p)) for p in query.playlists[:NAMED_PLAYLISTS]]
     reasons = _reasons(answer.picks, generators, query, matched, title, seeds)
     found = [Recommendation(pick.track_id, pick.score, why) for pick, why in zip(answer.picks, reasons, strict=True)]
@@ -166,7 +167,8 @@ def _reasons(
     s2v, terms = generators.song2vec, generators.terms
     ids = np.asarray([pick.track_id for pick in picks], dtype=np.int64)
     by_song2vec = dict(zip(ids.tolist(), _song2vec_reasons(s2v, ids, query, matched), strict=True))
-    columns = terms.query(title, seeds)[0] if terms is not None else None
+    wants_terms = terms is not None and any(pick.signal == "terms" for pick in picks)
+    columns = terms.query(title, seeds)[0] if wants_terms else None
     reasons = []
     for pick in picks:
         if pick.signal in ("cooccurrence", "song2vec"):
