@@ -233,6 +233,17 @@ def test_every_admin_page_of_our_models_reads_in_korean(admin_client, one_of_eac
     assert problems == [], "\n".join(problems)
 
 
+def test_the_admin_home_and_app_pages_list_our_models_in_korean(admin_client):
+    app_pages = [reverse("admin:app_list", args=[app]) for app in ("filters", "ingestion", "recommendations")]
+    for url in ["/admin/", *app_pages]:
+        page = admin_client.get(url, headers=KOREAN).content.decode()
+        model_names = " ".join(re.findall(r'<th scope="row"[^>]*>(.*?)</th>', page, re.S))
+
+        assert english_words(label_text(page, []) + re.sub(r"<[^>]+>", " ", model_names)) == set(), url
+    home = admin_client.get("/admin/", headers=KOREAN).content.decode()
+    assert all(name in home for name in ("카탈로그", "가져오기 실행", "수집 실행", "아티스트", "모델 버전", "추천곡"))
+
+
 def test_the_upload_pages_read_in_korean(admin_client):
     # The import formats are listed by their file names and columns (seed-json, track_name...), which stay as is.
     file_specs = [str(name) for name, _label in IMPORT_FORMAT_CHOICES]
@@ -298,3 +309,22 @@ def test_a_crawl_of_no_spotify_playlist_says_why_in_korean(admin_client):
     )  # fmt: skip
 
     assert "Spotify 플레이리스트가 아닌 1개는 건너뛰었습니다." in response.content.decode()
+
+
+def test_the_sites_language_switcher_sets_the_admins_language_too(admin_client):
+    admin_client.post("/i18n/setlang/", {"language": "ko", "next": "/admin/"})
+
+    page = admin_client.get(reverse("admin:ingestion_track_changelist"), headers=ENGLISH).content.decode()
+
+    assert "추천에서 숨기기" in page and "Hide from recommendations" not in page
+
+
+def test_activating_a_failed_version_says_why_in_korean(admin_client):
+    failed = ModelVersion.objects.create(engine="content", version=1, data_hash="x", status="failed")
+
+    response = admin_client.post(
+        reverse("admin:recommendations_modelversion_changelist"),
+        {"action": "activate_version", "_selected_action": [failed.pk]}, headers=KOREAN, follow=True,
+    )  # fmt: skip
+
+    assert "Content v1은(는) 실패 상태입니다. 준비된 버전만 활성화할 수 있습니다." in response.content.decode()
