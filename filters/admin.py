@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from filters.models import SuggestedTrack, TasteProfile
 from ingestion.admin.common import TrackChoiceField, TrackMultipleChoiceField, track_label
@@ -23,7 +24,7 @@ class SuggestedTrackAdmin(admin.ModelAdmin):
             kwargs["form_class"] = TrackChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    @admin.display(description="track — artists — album", ordering="track__name")
+    @admin.display(description=_("track — artists — album"), ordering="track__name")
     def track_display(self, suggestion: SuggestedTrack) -> str:
         return track_label(suggestion.track)
 

@@ -6,6 +6,8 @@ constraints); these forms catch the same mistakes first, with a message per fiel
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ingestion.audio.tags import normalized_isrc
@@ -15,14 +17,22 @@ from ingestion.models import FEATURE_FIELDS, FEATURE_RANGES, Album, Artist, Trac
 # The features every source but "missing" carries; the check constraint `track_features_source_matches_values`.
 CORE_FEATURES: tuple[str, ...] = ("danceability", "energy", "valence")
 
+# The importers describe their formats in English for the commands; the upload form words them for curators.
+FORMAT_LABELS = {
+    "mpd": _("Million Playlist Dataset slice: JSON object with a “playlists” list"),
+    "seed-json": _("seed dataset track_dataset.json: JSON array of track objects"),
+    "spotify-api-csv": _("spotify-api-2021 crawl: a directory with artist.csv, album.csv, track.csv, audio.csv"),
+    "kaggle-csv": _("Kaggle SpotifyFeatures.csv: genre,artist_name,track_name,track_id,…"),
+    "seed-csv": _("seed dataset track_data.csv: ,id,artist_name,track_name,album_name,…"),
+}
 # Formats the importers understand; "" lets the importer tell the format from the file's content.
 IMPORT_FORMAT_CHOICES = [
-    ("", "Detect automatically"),
-    *((name, f"{name}: {info.description}") for name, info in FORMATS.items()),
+    ("", _("Detect automatically")),
+    *((name, format_lazy("{}: {}", name, FORMAT_LABELS.get(name, info.description))) for name, info in FORMATS.items()),
 ]
 # A crawl in this format is a directory of four CSV files, which a single upload cannot hold.
 DIRECTORY_FORMATS = ("spotify-api-csv",)
-IMPORT_KIND_CHOICES = [("catalog", "Catalog (tracks, artists, albums)"), ("playlists", "Playlists")]
+IMPORT_KIND_CHOICES = [("catalog", _("Catalog (tracks, artists, albums)")), ("playlists", _("Playlists"))]
 
 
 def _number(value: float) -> str:
@@ -47,7 +57,8 @@ class TrackAdminForm(forms.ModelForm):
         for field, (low, high) in FEATURE_RANGES.items():
             value = cleaned_data.get(field)
             if value is not None and not low <= value <= high:
-                self.add_error(field, f"{field} must be between {_number(low)} and {_number(high)}.")
+                self.add_error(field, gettext("%(field)s must be between %(low)s and %(high)s.") % {
+                    "field": Track._meta.get_field(field).verbose_name, "low": _number(low), "high": _number(high)})
         self._check_features_source(cleaned_data)
         return cleaned_data
 
@@ -70,59 +81,70 @@ class TrackAdminForm(forms.ModelForm):
         # A field with an error was filled in (badly): it counts as present, its own error says what is wrong.
         present = [field for field in CORE_FEATURES if cleaned_data.get(field) is not None or field in self.errors]
         if source == Track.FeatureSource.MISSING and present:
-            self.add_error(
-                "features_source",
-                f"The source cannot be “missing” while {', '.join(present)} {_has(present, 'a value', 'values')}: "
-                "choose where the features came from, or clear them all.",
+            text = ngettext(
+                "The source cannot be “missing” while %(fields)s has a value: choose where the features came from, "
+                "or clear them all.",
+                "The source cannot be “missing” while %(fields)s have values: choose where the features came from, "
+                "or clear them all.",
+                len(present),
             )
+            self.add_error("features_source", text % {"fields": _field_names(present)})
         elif source != Track.FeatureSource.MISSING and len(present) < len(CORE_FEATURES):
             absent = [field for field in CORE_FEATURES if field not in present]
-            self.add_error(
-                "features_source",
-                f"Features from “{Track.FeatureSource(source).label}” need danceability, energy and valence "
-                f"({', '.join(absent)} {'is' if len(absent) == 1 else 'are'} empty): "
-                "fill them in, or set the source to “missing” and clear them all.",
+            text = ngettext(
+                "Features from “%(source)s” need danceability, energy and valence (%(fields)s is empty): fill them "
+                "in, or set the source to “missing” and clear them all.",
+                "Features from “%(source)s” need danceability, energy and valence (%(fields)s are empty): fill them "
+                "in, or set the source to “missing” and clear them all.",
+                len(absent),
             )
+            self.add_error("features_source", text % {
+                "source": Track.FeatureSource(source).label, "fields": _field_names(absent)})
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(help_text="A catalog file (JSON or CSV) or a Million Playlist Dataset slice.")
-    kind = forms.ChoiceField(choices=IMPORT_KIND_CHOICES, initial="catalog")
-    format = forms.ChoiceField(choices=IMPORT_FORMAT_CHOICES, required=False, initial="")
+    file = forms.FileField(
+        label=_("File"), help_text=_("A catalog file (JSON or CSV) or a Million Playlist Dataset slice.")
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=IMPORT_KIND_CHOICES, initial="catalog")
+    format = forms.ChoiceField(label=_("Format"), choices=IMPORT_FORMAT_CHOICES, required=False, initial="")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         limit = filesizeformat(settings.IMPORT_UPLOAD_MAX_BYTES)
-        self.fields["file"].help_text = f"{self.fields['file'].help_text} At most {limit}."
+        self.fields["file"].help_text = "{} {}".format(
+            self.fields["file"].help_text, gettext("At most %(limit)s.") % {"limit": limit}
+        )
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
         format_name, kind = cleaned_data.get("format"), cleaned_data.get("kind")
         if format_name in DIRECTORY_FORMATS:
-            self.add_error(
-                "format",
-                f"A {format_name} crawl is a directory of several CSV files and cannot be uploaded as one file: "
-                "import it on the server with manage.py import_catalog DIRECTORY.",
-            )
+            self.add_error("format", gettext(
+                "A %(format)s crawl is a directory of several CSV files and cannot be uploaded as one file: "
+                "import it on the server with manage.py import_catalog DIRECTORY."
+            ) % {"format": format_name})
         elif format_name and kind and FORMATS[format_name].kind != kind:
-            self.add_error("format", f"{format_name} files hold {FORMATS[format_name].kind}, not {kind}: "
-                                     "choose the other kind, or another format.")
+            self.add_error("format", gettext(
+                "%(format)s files hold %(holds)s, not %(kind)s: choose the other kind, or another format."
+            ) % {"format": format_name, "holds": FORMATS[format_name].kind, "kind": kind})
         return cleaned_data
 
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
         limit = settings.IMPORT_UPLOAD_MAX_BYTES
         if uploaded.size > limit:
-            raise forms.ValidationError(
-                f"This file is {filesizeformat(uploaded.size)}; uploads are limited to {filesizeformat(limit)}. "
-                "Import a bigger file on the server with manage.py import_catalog PATH "
-                "(or raise IMPORT_UPLOAD_MAX_BYTES)."
-            )
+            raise forms.ValidationError(gettext(
+                "This file is %(size)s; uploads are limited to %(limit)s. Import a bigger file on the server with "
+                "manage.py import_catalog PATH (or raise IMPORT_UPLOAD_MAX_BYTES)."
+            ) % {"size": filesizeformat(uploaded.size), "limit": filesizeformat(limit)})
         return uploaded
 
 
 class ArtistAdminForm(forms.ModelForm):
-    image_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    image_url = forms.URLField(
+        label=Artist._meta.get_field("image_url").verbose_name, max_length=500, required=False, assume_scheme="https"
+    )
 
     class Meta:
         model = Artist
@@ -133,7 +155,9 @@ class ArtistAdminForm(forms.ModelForm):
 
 
 class AlbumAdminForm(forms.ModelForm):
-    image_url = forms.URLField(max_length=500, required=False, assume_scheme="https")
+    image_url = forms.URLField(
+        label=Album._meta.get_field("image_url").verbose_name, max_length=500, required=False, assume_scheme="https"
+    )
 
     class Meta:
         model = Album
@@ -144,19 +168,24 @@ class AlbumAdminForm(forms.ModelForm):
         has_date = cleaned_data.get("release_date") is not None
         precision = cleaned_data.get("release_date_precision")
         if has_date and not precision:
-            self.add_error("release_date_precision", "Say how precise the release date is (day, month or year).")
+            self.add_error(
+                "release_date_precision", gettext("Say how precise the release date is (day, month or year).")
+            )
         elif precision and not has_date and "release_date" not in self.errors:
-            self.add_error("release_date_precision", "Leave the precision empty when the release date is unknown.")
+            self.add_error(
+                "release_date_precision", gettext("Leave the precision empty when the release date is unknown.")
+            )
         return cleaned_data
 
 
-def _has(fields: list[str], singular: str, plural: str) -> str:
-    return f"has {singular}" if len(fields) == 1 else f"have {plural}"
+def _field_names(fields: list[str]) -> str:
+    """The features' names in the curator's language: "danceability, energy"."""
+    return ", ".join(str(Track._meta.get_field(field).verbose_name) for field in fields)
 
 
 def _check_popularity(value: int | None) -> int | None:
     if value is not None and not 0 <= value <= 100:
-        raise forms.ValidationError("popularity must be between 0 and 100.")
+        raise forms.ValidationError(gettext("popularity must be between 0 and 100."))
     return value
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _between(field: str, low: float, high: float) -> Q:
@@ -18,9 +20,11 @@ def _between(field: str, low: float, high: float) -> Q:
 
 
 class Genre(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(verbose_name=_("name"), max_length=100, unique=True)
 
     class Meta:
+        verbose_name = _("genre")
+        verbose_name_plural = _("genres")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -28,17 +32,21 @@ class Genre(models.Model):
 
 
 class Artist(models.Model):
-    spotify_id = models.CharField(max_length=22, unique=True, null=True, blank=True)
-    name = models.CharField(max_length=400)
-    genres = models.ManyToManyField(Genre, blank=True, related_name="artists")
-    popularity = models.PositiveSmallIntegerField(null=True, blank=True)
-    followers = models.PositiveBigIntegerField(null=True, blank=True)
-    image_url = models.URLField(max_length=500, blank=True)
-    is_demo = models.BooleanField(default=False, help_text="Synthetic demo data made by seed_demo.")
-    first_seen = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    spotify_id = models.CharField(verbose_name=_("spotify id"), max_length=22, unique=True, null=True, blank=True)
+    name = models.CharField(verbose_name=_("name"), max_length=400)
+    genres = models.ManyToManyField(Genre, verbose_name=_("genres"), blank=True, related_name="artists")
+    popularity = models.PositiveSmallIntegerField(verbose_name=_("popularity"), null=True, blank=True)
+    followers = models.PositiveBigIntegerField(verbose_name=_("followers"), null=True, blank=True)
+    image_url = models.URLField(verbose_name=_("image url"), max_length=500, blank=True)
+    is_demo = models.BooleanField(
+        verbose_name=_("is demo"), default=False, help_text=_("Synthetic demo data made by seed_demo.")
+    )
+    first_seen = models.DateTimeField(verbose_name=_("first seen"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("artist")
+        verbose_name_plural = _("artists")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=_between("popularity", 0, 100), name="artist_popularity_0_100"),
@@ -61,23 +69,29 @@ class Artist(models.Model):
 
 class Album(models.Model):
     class ReleaseDatePrecision(models.TextChoices):
-        DAY = "day", "day"
-        MONTH = "month", "month"
-        YEAR = "year", "year"
+        DAY = "day", _("day")
+        MONTH = "month", _("month")
+        YEAR = "year", _("year")
 
-    spotify_id = models.CharField(max_length=22, unique=True, null=True, blank=True)
-    name = models.CharField(max_length=400)
+    spotify_id = models.CharField(verbose_name=_("spotify id"), max_length=22, unique=True, null=True, blank=True)
+    name = models.CharField(verbose_name=_("name"), max_length=400)
     # The album's main artist; it tells apart id-less albums of the same name.
-    artist = models.ForeignKey(Artist, null=True, blank=True, on_delete=models.SET_NULL, related_name="albums")
+    artist = models.ForeignKey(
+        Artist, verbose_name=_("artist"), null=True, blank=True, on_delete=models.SET_NULL, related_name="albums"
+    )
     # Stored as a date: `1985` with precision `year` is kept as 1985-01-01.
-    release_date = models.DateField(null=True, blank=True)
-    release_date_precision = models.CharField(max_length=5, choices=ReleaseDatePrecision.choices, blank=True)
-    image_url = models.URLField(max_length=500, blank=True)
-    is_demo = models.BooleanField(default=False)
-    first_seen = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    release_date = models.DateField(verbose_name=_("release date"), null=True, blank=True)
+    release_date_precision = models.CharField(
+        verbose_name=_("release date precision"), max_length=5, choices=ReleaseDatePrecision.choices, blank=True
+    )
+    image_url = models.URLField(verbose_name=_("image url"), max_length=500, blank=True)
+    is_demo = models.BooleanField(verbose_name=_("is demo"), default=False)
+    first_seen = models.DateTimeField(verbose_name=_("first seen"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("album")
+        verbose_name_plural = _("albums")
         ordering = ["-release_date", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -139,54 +153,76 @@ class TrackQuerySet(models.QuerySet):
 
 class Track(models.Model):
     class FeatureSource(models.TextChoices):
-        SPOTIFY = "spotify", "from Spotify"
-        IMPORTED = "imported", "imported from a file"
-        ESTIMATED = "estimated", "estimated from similar tracks"
-        ANALYSED = "analysed", "measured from the audio"
-        MISSING = "missing", "missing"
+        SPOTIFY = "spotify", _("from Spotify")
+        IMPORTED = "imported", _("imported from a file")
+        ESTIMATED = "estimated", _("estimated from similar tracks")
+        ANALYSED = "analysed", _("measured from the audio")
+        MISSING = "missing", _("missing")
 
-    spotify_id = models.CharField(max_length=22, unique=True, null=True, blank=True)
-    name = models.CharField(max_length=500)
-    album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks")
-    artists = models.ManyToManyField(Artist, through="TrackArtist", related_name="tracks")
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
-    explicit = models.BooleanField(null=True, blank=True)
-    popularity = models.PositiveSmallIntegerField(null=True, blank=True)
+    spotify_id = models.CharField(verbose_name=_("spotify id"), max_length=22, unique=True, null=True, blank=True)
+    name = models.CharField(verbose_name=pgettext_lazy("track", "name"), max_length=500)
+    album = models.ForeignKey(
+        Album, verbose_name=_("album"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks"
+    )
+    artists = models.ManyToManyField(Artist, verbose_name=_("artists"), through="TrackArtist", related_name="tracks")
+    duration_ms = models.PositiveIntegerField(verbose_name=_("duration ms"), null=True, blank=True)
+    explicit = models.BooleanField(verbose_name=_("explicit"), null=True, blank=True)
+    popularity = models.PositiveSmallIntegerField(verbose_name=_("popularity"), null=True, blank=True)
     isrc = models.CharField(
-        max_length=12, blank=True, help_text="International Standard Recording Code, where a source gives one."
+        verbose_name=_("isrc"), max_length=12, blank=True,
+        help_text=_("International Standard Recording Code, where a source gives one."),
     )
     preview_url = models.URLField(
-        max_length=500, blank=True, help_text="A short audio preview (about 30 s) from any source."
+        verbose_name=_("preview url"), max_length=500, blank=True,
+        help_text=_("A short audio preview (about 30 s) from any source."),
     )
     audio_file = models.FileField(
-        upload_to="audio/", max_length=300, blank=True,
-        help_text="Audio a curator uploaded, or a demo track's synthesized preview, in media storage.",
+        verbose_name=_("audio file"), upload_to="audio/", max_length=300, blank=True,
+        help_text=_("Audio a curator uploaded, or a demo track's synthesized preview, in media storage."),
     )
 
-    danceability = models.FloatField(null=True, blank=True)
-    energy = models.FloatField(null=True, blank=True)
-    key = models.SmallIntegerField(null=True, blank=True, help_text="Pitch class 0=C … 11=B; -1 = not detected.")
-    loudness = models.FloatField(null=True, blank=True, help_text="dB")
-    mode = models.SmallIntegerField(null=True, blank=True, help_text="1 = major, 0 = minor.")
-    speechiness = models.FloatField(null=True, blank=True)
-    acousticness = models.FloatField(null=True, blank=True)
-    instrumentalness = models.FloatField(null=True, blank=True)
-    liveness = models.FloatField(null=True, blank=True)
-    valence = models.FloatField(null=True, blank=True)
-    tempo = models.FloatField(null=True, blank=True, help_text="BPM")
-    time_signature = models.SmallIntegerField(null=True, blank=True, help_text="Beats per bar, 3…7.")
+    danceability = models.FloatField(verbose_name=pgettext_lazy("audio feature", "danceability"), null=True, blank=True)
+    energy = models.FloatField(verbose_name=pgettext_lazy("audio feature", "energy"), null=True, blank=True)
+    key = models.SmallIntegerField(
+        verbose_name=pgettext_lazy("audio feature", "key"), null=True, blank=True,
+        help_text=_("Pitch class 0=C … 11=B; -1 = not detected."),
+    )
+    loudness = models.FloatField(
+        verbose_name=pgettext_lazy("audio feature", "loudness"), null=True, blank=True, help_text=_("dB")
+    )
+    mode = models.SmallIntegerField(
+        verbose_name=pgettext_lazy("audio feature", "mode"), null=True, blank=True, help_text=_("1 = major, 0 = minor.")
+    )
+    speechiness = models.FloatField(verbose_name=pgettext_lazy("audio feature", "speechiness"), null=True, blank=True)
+    acousticness = models.FloatField(verbose_name=pgettext_lazy("audio feature", "acousticness"), null=True, blank=True)
+    instrumentalness = models.FloatField(
+        verbose_name=pgettext_lazy("audio feature", "instrumentalness"), null=True, blank=True
+    )
+    liveness = models.FloatField(verbose_name=pgettext_lazy("audio feature", "liveness"), null=True, blank=True)
+    valence = models.FloatField(verbose_name=pgettext_lazy("audio feature", "valence"), null=True, blank=True)
+    tempo = models.FloatField(
+        verbose_name=pgettext_lazy("audio feature", "tempo"), null=True, blank=True, help_text=_("BPM")
+    )
+    time_signature = models.SmallIntegerField(
+        verbose_name=pgettext_lazy("audio feature", "time signature"), null=True, blank=True,
+        help_text=_("Beats per bar, 3…7."),
+    )
     features_source = models.CharField(
-        max_length=9, choices=FeatureSource.choices, default=FeatureSource.MISSING
+        verbose_name=_("features source"), max_length=9, choices=FeatureSource.choices, default=FeatureSource.MISSING
     )
 
-    is_hidden = models.BooleanField(default=False, help_text="Hidden tracks are never recommended.")
-    is_demo = models.BooleanField(default=False)
-    first_seen = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    is_hidden = models.BooleanField(
+        verbose_name=_("is hidden"), default=False, help_text=_("Hidden tracks are never recommended.")
+    )
+    is_demo = models.BooleanField(verbose_name=_("is demo"), default=False)
+    first_seen = models.DateTimeField(verbose_name=_("first seen"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     objects = TrackQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
         ordering = ["name"]
         constraints = [
             *(
@@ -230,11 +266,13 @@ class Track(models.Model):
 class TrackArtist(models.Model):
     """A track's artists in credit order (position 0 is the main artist)."""
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="credits")
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="credits")
-    position = models.PositiveSmallIntegerField()
+    track = models.ForeignKey(Track, verbose_name=_("track"), on_delete=models.CASCADE, related_name="credits")
+    artist = models.ForeignKey(Artist, verbose_name=_("artist"), on_delete=models.CASCADE, related_name="credits")
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("track artist")
+        verbose_name_plural = _("track artists")
         ordering = ["track", "position"]
         constraints = [
             models.UniqueConstraint(fields=["track", "position"], name="track_artist_position_unique"),
@@ -247,20 +285,25 @@ class TrackArtist(models.Model):
 
 class Playlist(models.Model):
     class Source(models.TextChoices):
-        MPD = "mpd", "Million Playlist Dataset"
-        SPOTIFY = "spotify", "Spotify"
-        DEMO = "demo", "demo data"
+        MPD = "mpd", _("Million Playlist Dataset")
+        SPOTIFY = "spotify", _("Spotify")
+        DEMO = "demo", _("demo data")
 
-    source = models.CharField(max_length=10, choices=Source.choices)
-    external_id = models.CharField(max_length=100, help_text="The playlist's id in its source (MPD pid, Spotify id).")
-    name = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    followers = models.PositiveIntegerField(null=True, blank=True)
-    tracks = models.ManyToManyField(Track, through="PlaylistTrack", related_name="playlists")
-    first_seen = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    source = models.CharField(verbose_name=_("source"), max_length=10, choices=Source.choices)
+    external_id = models.CharField(
+        verbose_name=_("external id"), max_length=100,
+        help_text=_("The playlist's id in its source (MPD pid, Spotify id)."),
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=300)
+    description = models.TextField(verbose_name=_("description"), blank=True)
+    followers = models.PositiveIntegerField(verbose_name=_("followers"), null=True, blank=True)
+    tracks = models.ManyToManyField(Track, verbose_name=_("tracks"), through="PlaylistTrack", related_name="playlists")
+    first_seen = models.DateTimeField(verbose_name=_("first seen"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("playlist")
+        verbose_name_plural = _("playlists")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="playlist_source_external_id_unique"),
@@ -277,11 +320,13 @@ class Playlist(models.Model):
 class PlaylistTrack(models.Model):
     """One entry of a playlist; the same track may appear twice at different positions."""
 
-    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="entries")
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="playlist_entries")
-    position = models.PositiveIntegerField()
+    playlist = models.ForeignKey(Playlist, verbose_name=_("playlist"), on_delete=models.CASCADE, related_name="entries")
+    track = models.ForeignKey(Track, verbose_name=_("track"), on_delete=models.CASCADE, related_name="playlist_entries")
+    position = models.PositiveIntegerField(verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("playlist track")
+        verbose_name_plural = _("playlist tracks")
         ordering = ["playlist", "position"]
         constraints = [
             models.UniqueConstraint(fields=["playlist", "position"], name="playlist_track_position_unique"),
@@ -296,45 +341,60 @@ class ImportRun(models.Model):
     """One run of an importer over one or more files, with its summary."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        COMPLETED_WITH_REJECTIONS = "rejections", "completed with rejected rows"
-        FAILED = "failed", "failed"
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        COMPLETED_WITH_REJECTIONS = "rejections", _("completed with rejected rows")
+        FAILED = "failed", _("failed")
 
-    kind = models.CharField(max_length=10, choices=[("catalog", "catalog"), ("playlists", "playlists")])
-    format = models.CharField(max_length=30, blank=True, help_text="Detected or chosen file format.")
-    paths = models.JSONField(default=list, help_text="The files read (names as given).")
-    uploaded_file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    details = models.JSONField(default=dict, blank=True, help_text="Counts per kind of row (tracks, artists, …).")
-    error = models.TextField(blank=True, help_text="Why the run failed as a whole, if it did.")
-    requested_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(
+        verbose_name=_("kind"), max_length=10, choices=[("catalog", _("catalog")), ("playlists", _("playlists"))]
+    )
+    format = models.CharField(
+        verbose_name=_("format"), max_length=30, blank=True, help_text=_("Detected or chosen file format.")
+    )
+    paths = models.JSONField(verbose_name=_("paths"), default=list, help_text=_("The files read (names as given)."))
+    uploaded_file = models.FileField(verbose_name=_("uploaded file"), upload_to="imports/%Y/%m/", blank=True)
+    status = models.CharField(verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(verbose_name=_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
+    created = models.PositiveIntegerField(verbose_name=_("created"), default=0)
+    updated = models.PositiveIntegerField(verbose_name=_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(verbose_name=_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(verbose_name=_("rejected"), default=0)
+    details = models.JSONField(
+        verbose_name=_("details"), default=dict, blank=True, help_text=_("Counts per kind of row (tracks, artists, …).")
+    )
+    error = models.TextField(
+        verbose_name=_("error"), blank=True, help_text=_("Why the run failed as a whole, if it did.")
+    )
+    requested_by = models.ForeignKey(
+        "auth.User", verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
         ordering = ["-id"]
         indexes = [models.Index(fields=["status"], name="import_run_status")]
 
     def __str__(self) -> str:
-        return f"{self.kind} import #{self.pk} ({self.get_status_display()})"
+        return _("%(kind)s import #%(id)s (%(status)s)") % {
+            "kind": self.get_kind_display(), "id": self.pk, "status": self.get_status_display()}
 
 
 class ImportRejection(models.Model):
     """A row an import refused, as `file:line: reason` (line 0: the whole file, shown as `file: reason`). At most
     IMPORT_MAX_STORED_REJECTIONS per run are kept."""
 
-    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
-    file = models.CharField(max_length=500)
-    line = models.PositiveIntegerField()
-    reason = models.TextField()
+    run = models.ForeignKey(ImportRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="rejections")
+    file = models.CharField(verbose_name=_("file"), max_length=500)
+    line = models.PositiveIntegerField(verbose_name=_("line"))
+    reason = models.TextField(verbose_name=_("reason"))
 
     class Meta:
+        verbose_name = _("import rejection")
+        verbose_name_plural = _("import rejections")
         ordering = ["run", "id"]
 
     def __str__(self) -> str:
@@ -348,40 +408,52 @@ class CrawlRun(models.Model):
     """
 
     class Kind(models.TextChoices):
-        PLAYLISTS = "playlists", "playlists"
-        NEW_RELEASES = "new_releases", "new releases"
+        PLAYLISTS = "playlists", _("playlists")
+        NEW_RELEASES = "new_releases", _("new releases")
 
     class Status(models.TextChoices):
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        PARTIAL = "partial", "partial (gaps left for the next run)"
-        DEFERRED = "deferred", "deferred (rate limited)"
-        FAILED = "failed", "failed"
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        PARTIAL = "partial", _("partial (gaps left for the next run)")
+        DEFERRED = "deferred", _("deferred (rate limited)")
+        FAILED = "failed", _("failed")
 
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    parameters = models.JSONField(default=dict, blank=True, help_text="What was asked: playlist ids, limit.")
-    started = models.DateTimeField()
-    finished = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    counts = models.JSONField(
-        default=dict, blank=True, help_text="created/updated/unchanged per kind of row, requests, retries."
+    kind = models.CharField(verbose_name=_("kind"), max_length=12, choices=Kind.choices)
+    parameters = models.JSONField(
+        verbose_name=_("parameters"), default=dict, blank=True, help_text=_("What was asked: playlist ids, limit.")
     )
-    errors = models.JSONField(default=list, blank=True, help_text="What could not be fetched or stored, and why.")
-    gaps = models.JSONField(default=dict, blank=True, help_text="Ids to fetch again, by kind; the next run does.")
-    deferred_until = models.DateTimeField(null=True, blank=True)
+    started = models.DateTimeField(verbose_name=_("started"))
+    finished = models.DateTimeField(verbose_name=_("finished"), null=True, blank=True)
+    status = models.CharField(verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    counts = models.JSONField(
+        verbose_name=_("counts"), default=dict, blank=True,
+        help_text=_("created/updated/unchanged per kind of row, requests, retries."),
+    )
+    errors = models.JSONField(
+        verbose_name=_("errors"), default=list, blank=True, help_text=_("What could not be fetched or stored, and why.")
+    )
+    gaps = models.JSONField(
+        verbose_name=_("gaps"), default=dict, blank=True, help_text=_("Ids to fetch again, by kind; the next run does.")
+    )
+    deferred_until = models.DateTimeField(verbose_name=_("deferred until"), null=True, blank=True)
     # The deferral lives here, not in a broker ETA (Redis would deliver an ETA past its visibility timeout twice):
     # beat resumes a deferred run once `resume_at` has come; a claimed resume pushes it on by a lease, so a resume
     # whose worker died is taken up again, and clears it when the resuming run ends.
-    resume_at = models.DateTimeField(null=True, blank=True, help_text="When beat resumes this deferred run.")
+    resume_at = models.DateTimeField(
+        verbose_name=_("resume at"), null=True, blank=True, help_text=_("When beat resumes this deferred run.")
+    )
     resumed_by = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumes",
-        help_text="The run that took this deferred run's work over.",
+        "self", verbose_name=_("resumed by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="resumes",
+        help_text=_("The run that took this deferred run's work over."),
     )  # fmt: skip
     task_id = models.CharField(
-        max_length=50, blank=True, default="", help_text="The Celery task that ran it; a redelivery takes it over."
+        verbose_name=_("task id"), max_length=50, blank=True, default="",
+        help_text=_("The Celery task that ran it; a redelivery takes it over."),
     )
 
     class Meta:
+        verbose_name = _("crawl run")
+        verbose_name_plural = _("crawl runs")
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(
@@ -396,7 +468,8 @@ class CrawlRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} crawl #{self.pk} ({self.get_status_display()})"
+        return _("%(kind)s crawl #%(id)s (%(status)s)") % {
+            "kind": self.get_kind_display(), "id": self.pk, "status": self.get_status_display()}
 
 
 class CatalogState(models.Model):
@@ -409,16 +482,18 @@ class CatalogState(models.Model):
 
     SINGLETON_PK = 1
 
-    change_count = models.PositiveBigIntegerField(default=0, help_text="Catalog changes recorded so far.")
-    last_change_at = models.DateTimeField(null=True, blank=True)
-    last_change_reason = models.CharField(max_length=200, blank=True)
+    change_count = models.PositiveBigIntegerField(
+        verbose_name=_("change count"), default=0, help_text=_("Catalog changes recorded so far.")
+    )
+    last_change_at = models.DateTimeField(verbose_name=_("last change at"), null=True, blank=True)
+    last_change_reason = models.CharField(verbose_name=_("last change reason"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "catalog state"
-        verbose_name_plural = "catalog state"
+        verbose_name = _("catalog state")
+        verbose_name_plural = _("catalog state")
 
     def __str__(self) -> str:
-        return f"{self.change_count} changes"
+        return _("%(count)s changes") % {"count": self.change_count}
 
 
 class AudioUpload(models.Model):
@@ -430,36 +505,45 @@ class AudioUpload(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        COMPLETED_WITH_REJECTIONS = "rejections", "completed with rejected files"
-        FAILED = "failed", "failed"
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        COMPLETED_WITH_REJECTIONS = "rejections", _("completed with rejected files")
+        FAILED = "failed", _("failed")
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     create_missing = models.BooleanField(
-        default=False, help_text="Files that match no track become new tracks (artist and title from tags or name)."
+        verbose_name=_("create missing"), default=False,
+        help_text=_("Files that match no track become new tracks (artist and title from tags or name)."),
     )
-    staged = models.JSONField(default=list, blank=True, help_text="Uploaded files waiting to be read.")
-    files_total = models.PositiveIntegerField(default=0)
-    files_done = models.PositiveIntegerField(default=0)
-    matched = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    report = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True, help_text="Why the upload failed as a whole, if it did.")
-    requested_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
-    queued_at = models.DateTimeField()
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    staged = models.JSONField(
+        verbose_name=_("staged"), default=list, blank=True, help_text=_("Uploaded files waiting to be read.")
+    )
+    files_total = models.PositiveIntegerField(verbose_name=_("files total"), default=0)
+    files_done = models.PositiveIntegerField(verbose_name=_("files done"), default=0)
+    matched = models.PositiveIntegerField(verbose_name=_("matched"), default=0)
+    created = models.PositiveIntegerField(verbose_name=_("created"), default=0)
+    unchanged = models.PositiveIntegerField(verbose_name=_("unchanged"), default=0)
+    rejected = models.PositiveIntegerField(verbose_name=_("rejected"), default=0)
+    report = models.JSONField(verbose_name=_("report"), default=list, blank=True)
+    error = models.TextField(
+        verbose_name=_("error"), blank=True, help_text=_("Why the upload failed as a whole, if it did.")
+    )
+    requested_by = models.ForeignKey(
+        "auth.User", verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    queued_at = models.DateTimeField(verbose_name=_("queued at"))
+    started_at = models.DateTimeField(verbose_name=_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("audio upload")
+        verbose_name_plural = _("audio uploads")
         ordering = ["-id"]
         indexes = [models.Index(fields=["status"], name="audio_upload_status")]
 
     def __str__(self) -> str:
-        return f"audio upload #{self.pk} ({self.get_status_display()})"
+        return _("audio upload #%(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}
 
     @property
     def is_finished(self) -> bool:

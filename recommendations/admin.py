@@ -15,7 +15,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import DatasetState, ModelVersion, OfflineEvaluation, RebuildLease, TrackAudioAnalysis
 from recommendations.services.rebuilds import REBUILD_LEASE, dataset_rebuild_queue, dataset_state
@@ -29,14 +30,25 @@ def _pretty_json(value: Any) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True))
 
 
+# The metrics' names as the list shows them (the metrics themselves stay as the engines wrote them).
+METRIC_LABELS = {
+    "cluster_sizes": pgettext_lazy("metric", "cluster sizes"),
+    "genre_vocabulary": pgettext_lazy("metric", "genre vocabulary"),
+    "playlists": pgettext_lazy("metric", "playlists"),
+    "listeners": pgettext_lazy("metric", "listeners"),
+    "ranker": pgettext_lazy("metric", "ranker"),
+}
+
+
 def _metric_text(name: str, value: Any) -> str:
     if name == "artifact_bytes":
         return f"{value / 1e6:.1f} MB"
     if name == "fit_seconds":
-        return f"fit {value:.1f} s"
+        return gettext("fit %(seconds)s s") % {"seconds": f"{value:.1f}"}
+    label = METRIC_LABELS.get(name) or name.replace("_", " ")
     if isinstance(value, list):
-        return f"{name.replace('_', ' ')} {'/'.join(map(str, value))}"
-    return f"{name.replace('_', ' ')} {value}"
+        return f"{label} {'/'.join(map(str, value))}"
+    return f"{label} {value}"
 
 
 @admin.register(ModelVersion)
@@ -51,8 +63,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
     actions = ("activate_version", "train_now")
     fieldsets = (
         (None, {"fields": ("engine", "version", "status", "is_active", "error")}),
-        ("Data", {"fields": ("data_hash", "catalog_read_at", "params_pretty")}),
-        ("Build", {"fields": ("builder", "storage_path", "created_at", "finished_at", "metrics_pretty")}),
+        (_("Data"), {"fields": ("data_hash", "catalog_read_at", "params_pretty")}),
+        (_("Build"), {"fields": ("builder", "storage_path", "created_at", "finished_at", "metrics_pretty")}),
     )
     readonly_fields = (
         "engine", "version", "status", "is_active", "error", "data_hash", "catalog_read_at", "params_pretty",
@@ -70,16 +82,16 @@ class ModelVersionAdmin(admin.ModelAdmin):
         # The change form stays read-only; the actions (activate, train) are allowed to those who may change.
         return obj is None and super().has_change_permission(request, obj)
 
-    @admin.display(description="data hash")
+    @admin.display(description=_("data hash"))
     def data_hash_short(self, version: ModelVersion) -> str:
         return version.short_hash
 
-    @admin.display(description="tracks")
+    @admin.display(description=_("tracks"))
     def tracks(self, version: ModelVersion) -> str:
         count = version.track_count
         return f"{count:,}" if count is not None else ""
 
-    @admin.display(description="metrics")
+    @admin.display(description=_("metrics"))
     def metrics_summary(self, version: ModelVersion) -> str:
         shown = (name for name in METRICS_IN_LIST if name in version.metrics)
         summary = ", ".join(_metric_text(name, version.metrics[name]) for name in shown)
@@ -90,26 +102,27 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: ModelVersion | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and obj.engine == ModelVersion.Engine.AUDIO:
-            return (*fieldsets[:1], ("What the audio model learned", {"fields": ("audio_errors",)}), *fieldsets[1:])
+            learned = (_("What the audio model learned"), {"fields": ("audio_errors",)})
+            return (*fieldsets[:1], learned, *fieldsets[1:])
         return fieldsets
 
-    @admin.display(description="cross-validated error per feature")
+    @admin.display(description=_("cross-validated error per feature"))
     def audio_errors(self, version: ModelVersion) -> str:
         return audio_metrics_table(version.metrics)
 
-    @admin.display(description="parameters")
+    @admin.display(description=_("parameters"))
     def params_pretty(self, version: ModelVersion) -> str:
         return _pretty_json(version.params)
 
-    @admin.display(description="metrics")
+    @admin.display(description=_("metrics"))
     def metrics_pretty(self, version: ModelVersion) -> str:
         return _pretty_json(version.metrics)
 
-    @admin.action(description="Activate this version (serve it everywhere)", permissions=["change"])
+    @admin.action(description=_("Activate this version (serve it everywhere)"), permissions=["change"])
     def activate_version(self, request: HttpRequest, queryset: QuerySet) -> None:
         chosen = list(queryset)
         if len({version.engine for version in chosen}) != len(chosen):
-            self.message_user(request, "Choose at most one version per engine to activate.", messages.ERROR)
+            self.message_user(request, gettext("Choose at most one version per engine to activate."), messages.ERROR)
             return
         for version in chosen:
             try:
@@ -118,25 +131,27 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), messages.ERROR)
             else:
                 delay = settings.RECOMMENDER_RELOAD_CHECK_SECONDS
-                self.message_user(
-                    request, f"Activated {version}; every process switches to it within {delay} s.", messages.SUCCESS
-                )
+                text = gettext("Activated %(version)s; every process switches to it within %(delay)s s.") % {
+                    "version": version, "delay": delay}
+                self.message_user(request, text, messages.SUCCESS)
 
-    @admin.action(description="Train these engines now (skipped if the catalog is unchanged)", permissions=["change"])
+    @admin.action(
+        description=_("Train these engines now (skipped if the catalog is unchanged)"), permissions=["change"]
+    )
     def train_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         engines = recommender_train_queue(engines={version.engine for version in queryset})
         self.message_user(
             request,
-            _("Training queued for %(engines)s: it runs in the background, and new versions appear here when done "
-              "(reload this page).") % {"engines": ", ".join(engines)},
+            gettext("Training queued for %(engines)s: it runs in the background, and new versions appear here when "
+                    "done (reload this page).") % {"engines": ", ".join(engines)},
             messages.INFO,
         )
 
 
 def _audio_summary(metrics: dict[str, Any]) -> str:
     if metrics["learned"]:
-        return _("learned from %(tracks)s tracks") % {"tracks": f"{metrics['training_tracks']:,}"}
-    return _("too few tracks (%(tracks)s of %(minimum)s): measured features only") % {
+        return gettext("learned from %(tracks)s tracks") % {"tracks": f"{metrics['training_tracks']:,}"}
+    return gettext("too few tracks (%(tracks)s of %(minimum)s): measured features only") % {
         "tracks": metrics["training_tracks"], "minimum": metrics["min_training_tracks"],
     }
 
@@ -155,8 +170,8 @@ def audio_metrics_table(metrics: dict[str, Any]) -> str:
     ))  # fmt: skip
     header = format_html(
         "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        _("feature"), _("model (chosen by CV error)"), _("CV error (MAE)"), _("error of the mean"),
-        _("better than the mean"), _("tracks"),
+        gettext("feature"), gettext("model (chosen by CV error)"), gettext("CV error (MAE)"),
+        gettext("error of the mean"), gettext("better than the mean"), gettext("tracks"),
     )
     learned_table = format_html("<table>{}{}</table>", header, rows) if learned else ""
     agreement = metrics.get("measured_agreement", {})
@@ -165,7 +180,8 @@ def audio_metrics_table(metrics: dict[str, Any]) -> str:
     ))  # fmt: skip
     measured_table = format_html(
         "<p>{}</p><table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
-        _("Measured directly, against the tracks' real values:"), _("feature"), _("agreement"), _("tracks"),
+        gettext("Measured directly, against the tracks' real values:"), gettext("feature"), gettext("agreement"),
+        gettext("tracks"),
         measured_rows,
     ) if agreement else ""  # fmt: skip
     return format_html("{}{}{}", intro, learned_table, measured_table)
@@ -173,11 +189,11 @@ def audio_metrics_table(metrics: dict[str, Any]) -> str:
 
 def _agreement_text(name: str, row: dict[str, Any]) -> str:
     if name in ("key", "mode"):
-        return _("%(percent)s %% right") % {"percent": f"{100 * row['right_share']:.0f}"}
+        return gettext("%(percent)s %% right") % {"percent": f"{100 * row['right_share']:.0f}"}
     unit = " BPM" if name == "tempo" else " dB"
-    text = _("mean error %(error)s") % {"error": f"{row['mae']:.2f}{unit}"}
+    text = gettext("mean error %(error)s") % {"error": f"{row['mae']:.2f}{unit}"}
     if "within_2_bpm_share" in row:
-        text += ", " + _("%(percent)s %% within 2 BPM") % {"percent": f"{100 * row['within_2_bpm_share']:.0f}"}
+        text += ", " + gettext("%(percent)s %% within 2 BPM") % {"percent": f"{100 * row['within_2_bpm_share']:.0f}"}
     return text
 
 
@@ -199,7 +215,7 @@ class TrackAudioAnalysisAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: TrackAudioAnalysis | None = None) -> bool:
         return False
 
-    @admin.display(description="measured")
+    @admin.display(description=_("measured"))
     def measured_pretty(self, analysis: TrackAudioAnalysis) -> str:
         return _pretty_json(analysis.measured)
 
@@ -218,13 +234,13 @@ class DatasetStateAdmin(admin.ModelAdmin):
     def has_rebuild_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("recommendations.change_modelversion")
 
-    @admin.action(description="Rebuild now (the recommenders learn the catalog's latest changes)",
+    @admin.action(description=_("Rebuild now (the recommenders learn the catalog's latest changes)"),
                   permissions=["rebuild"])
     def rebuild_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         dataset_rebuild_queue()
         self.message_user(
             request,
-            _("Rebuild queued: it runs in the background; this page shows its outcome when done (reload it)."),
+            gettext("Rebuild queued: it runs in the background; this page shows its outcome when done (reload it)."),
             messages.INFO,
         )
 
@@ -247,12 +263,30 @@ class DatasetStateAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: DatasetState | None = None) -> bool:
         return False
 
-    @admin.display(description="rebuild lock")
+    # The catalog's side of the state (read through DatasetState's properties), labelled like model fields.
+    @admin.display(description=_("dirty since"))
+    def dirty_since(self, state: DatasetState) -> Any:
+        return state.dirty_since
+
+    @admin.display(description=_("last change at"))
+    def last_change_at(self, state: DatasetState) -> Any:
+        return state.last_change_at
+
+    @admin.display(description=_("last change reason"))
+    def last_change_reason(self, state: DatasetState) -> str:
+        return state.last_change_reason
+
+    @admin.display(description=_("change count"))
+    def change_count(self, state: DatasetState) -> int:
+        return state.change_count
+
+    @admin.display(description=_("rebuild lock"))
     def rebuild_lock(self, state: DatasetState) -> str:
         lease = RebuildLease.objects.filter(name=REBUILD_LEASE).first()
         if lease is None or not lease.is_held():
-            return "free"
-        return f"held by {lease.holder} until {timezone.localtime(lease.expires_at):%Y-%m-%d %H:%M:%S}"
+            return gettext("free")
+        return gettext("held by %(holder)s until %(until)s") % {
+            "holder": lease.holder, "until": f"{timezone.localtime(lease.expires_at):%Y-%m-%d %H:%M:%S}"}
 
 
 @admin.register(OfflineEvaluation)
@@ -269,16 +303,16 @@ class OfflineEvaluationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: OfflineEvaluation | None = None) -> bool:
         return False
 
-    @admin.display(description="held out")
+    @admin.display(description=_("held out"))
     def held_out(self, evaluation: OfflineEvaluation) -> int:
         return evaluation.report.get("protocol", {}).get("test_playlists", 0)
 
-    @admin.display(description="R-precision / NDCG / clicks per category")
+    @admin.display(description=_("R-precision / NDCG / clicks per category"))
     def scores(self, evaluation: OfflineEvaluation) -> str:
         methods = evaluation.report.get("methods", {})
         categories = list(next(iter(methods.values()), {}).get("categories", {}))
         names = format_html_join("", "<th>{}</th>", ((method,) for method in methods))
-        header = format_html("<tr><th>category</th>{}</tr>", names)
+        header = format_html("<tr><th>{}</th>{}</tr>", gettext("category"), names)
         rows = format_html_join(
             "",
             "<tr><td>{}</td>{}</tr>",

@@ -16,43 +16,60 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ingestion.models import CatalogState
 
 
 class ModelVersion(models.Model):
     class Engine(models.TextChoices):
-        CONTENT = "content", "content-based"
-        CLUSTERS = "clusters", "clusters (k-means)"
-        SONG2VEC = "song2vec", "Song2Vec (situations)"
-        CF = "cf", "collaborative filtering (ALS)"
-        TERMS = "terms", "terms (playlist names and genres)"
-        BLEND = "blend", "learned blend (LightGBM)"
-        AUDIO = "audio", "audio model (sound → features)"
+        CONTENT = "content", _("content-based")
+        CLUSTERS = "clusters", _("clusters (k-means)")
+        SONG2VEC = "song2vec", _("Song2Vec (situations)")
+        CF = "cf", _("collaborative filtering (ALS)")
+        TERMS = "terms", _("terms (playlist names and genres)")
+        BLEND = "blend", _("learned blend (LightGBM)")
+        AUDIO = "audio", _("audio model (sound → features)")
 
     class Status(models.TextChoices):
-        BUILDING = "building", "building"
-        READY = "ready", "ready"
-        FAILED = "failed", "failed"
-        RETIRED = "retired", "retired (files removed)"
+        BUILDING = "building", _("building")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
+        RETIRED = "retired", _("retired (files removed)")
 
-    engine = models.CharField(max_length=20, choices=Engine.choices)
-    version = models.PositiveIntegerField(help_text="Increases by one per engine with every build.")
-    data_hash = models.CharField(
-        max_length=64, help_text="sha256 of the catalog snapshot and parameters it was fitted on."
+    engine = models.CharField(verbose_name=_("engine"), max_length=20, choices=Engine.choices)
+    version = models.PositiveIntegerField(
+        verbose_name=_("version"), help_text=_("Increases by one per engine with every build.")
     )
-    params = models.JSONField(default=dict, blank=True, help_text="The parameters the engine was fitted with.")
-    metrics = models.JSONField(default=dict, blank=True)
-    storage_path = models.CharField(max_length=300, blank=True, help_text="The artifact's folder in file storage.")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.BUILDING)
-    is_active = models.BooleanField(default=False, help_text="The version every process serves.")
-    builder = models.CharField(max_length=300, blank=True, help_text="host:pid of the process that built it.")
-    catalog_read_at = models.DateTimeField(null=True, blank=True, help_text="When the catalog was read for it.")
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    data_hash = models.CharField(
+        verbose_name=_("data hash"), max_length=64,
+        help_text=_("sha256 of the catalog snapshot and parameters it was fitted on."),
+    )
+    params = models.JSONField(
+        verbose_name=_("params"), default=dict, blank=True, help_text=_("The parameters the engine was fitted with.")
+    )
+    metrics = models.JSONField(verbose_name=_("metrics"), default=dict, blank=True)
+    storage_path = models.CharField(
+        verbose_name=_("storage path"), max_length=300, blank=True,
+        help_text=_("The artifact's folder in file storage."),
+    )
+    status = models.CharField(verbose_name=_("status"), max_length=8, choices=Status.choices, default=Status.BUILDING)
+    is_active = models.BooleanField(
+        verbose_name=_("is active"), default=False, help_text=_("The version every process serves.")
+    )
+    builder = models.CharField(
+        verbose_name=_("builder"), max_length=300, blank=True, help_text=_("host:pid of the process that built it.")
+    )
+    catalog_read_at = models.DateTimeField(
+        verbose_name=_("catalog read at"), null=True, blank=True, help_text=_("When the catalog was read for it.")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(verbose_name=_("finished at"), null=True, blank=True)
+    error = models.TextField(verbose_name=_("error"), blank=True)
 
     class Meta:
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
         ordering = ["engine", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["engine", "version"], name="model_version_engine_version_unique"),
@@ -93,24 +110,27 @@ class DatasetState(models.Model):
     SINGLETON_PK = 1
 
     rebuilt_change_count = models.PositiveBigIntegerField(
-        default=0, help_text="The catalog change count the last successful rebuild started from."
+        verbose_name=_("rebuilt change count"), default=0,
+        help_text=_("The catalog change count the last successful rebuild started from."),
     )
     dirty_noted_at = models.DateTimeField(
-        null=True, blank=True,
-        help_text="When the first change no rebuild has seen was made (or, for changes made during the last "
-        "rebuild, when it read the catalog); empty until a rebuild check or this page notes it.",
+        verbose_name=_("dirty noted at"), null=True, blank=True,
+        help_text=_("When the first change no rebuild has seen was made (or, for changes made during the last "
+                    "rebuild, when it read the catalog); empty until a rebuild check or this page notes it."),
     )  # fmt: skip
-    last_rebuild_started_at = models.DateTimeField(null=True, blank=True)
-    last_rebuild_finished_at = models.DateTimeField(null=True, blank=True)
-    last_rebuild_kind = models.CharField(max_length=20, blank=True)
-    last_rebuild_summary = models.TextField(blank=True)
+    last_rebuild_started_at = models.DateTimeField(verbose_name=_("last rebuild started at"), null=True, blank=True)
+    last_rebuild_finished_at = models.DateTimeField(verbose_name=_("last rebuild finished at"), null=True, blank=True)
+    last_rebuild_kind = models.CharField(verbose_name=_("last rebuild kind"), max_length=20, blank=True)
+    last_rebuild_summary = models.TextField(verbose_name=_("last rebuild summary"), blank=True)
 
     class Meta:
-        verbose_name = "dataset state"
-        verbose_name_plural = "dataset state"
+        verbose_name = _("dataset state")
+        verbose_name_plural = _("dataset state")
 
     def __str__(self) -> str:
-        return f"dirty since {self.dirty_since:%Y-%m-%d %H:%M:%S}" if self.dirty_since else "clean"
+        if self.dirty_since:
+            return _("dirty since %(when)s") % {"when": f"{self.dirty_since:%Y-%m-%d %H:%M:%S}"}
+        return str(_("clean"))
 
     @cached_property
     def catalog(self) -> CatalogState:
@@ -148,11 +168,19 @@ class RebuildLease(models.Model):
     renewing, and the next claimant takes the lease once it has expired.
     """
 
-    name = models.CharField(max_length=40, primary_key=True)
-    holder = models.CharField(max_length=300, blank=True, help_text="host:pid and task of the current holder.")
-    token = models.CharField(max_length=32, blank=True, help_text="Proves the holder's renewals and release.")
-    acquired_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(verbose_name=_("name"), max_length=40, primary_key=True)
+    holder = models.CharField(
+        verbose_name=_("holder"), max_length=300, blank=True, help_text=_("host:pid and task of the current holder.")
+    )
+    token = models.CharField(
+        verbose_name=_("token"), max_length=32, blank=True, help_text=_("Proves the holder's renewals and release.")
+    )
+    acquired_at = models.DateTimeField(verbose_name=_("acquired at"), null=True, blank=True)
+    expires_at = models.DateTimeField(verbose_name=_("expires at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rebuild lease")
+        verbose_name_plural = _("rebuild leases")
 
     def __str__(self) -> str:
         return f"{self.name}: {self.holder or 'free'}"
@@ -172,22 +200,32 @@ class TodayList(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "pending"
-        RUNNING = "running", "running"
-        READY = "ready", "ready"
-        FAILED = "failed", "failed"
+        PENDING = "pending", _("pending")
+        RUNNING = "running", _("running")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("failed")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="today_lists")
-    day = models.DateField()
-    reroll = models.PositiveSmallIntegerField(default=0)
-    status = models.CharField(max_length=7, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="0-100, for the loading screen.")
-    error = models.TextField(blank=True, help_text="Why the list failed, for the listener (translatable text).")
-    created = models.DateTimeField(default=timezone.now)
-    started = models.DateTimeField(null=True, blank=True, help_text="When a worker claimed it.")
-    finished = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="today_lists"
+    )
+    day = models.DateField(verbose_name=_("day"))
+    reroll = models.PositiveSmallIntegerField(verbose_name=_("reroll"), default=0)
+    status = models.CharField(verbose_name=_("status"), max_length=7, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(
+        verbose_name=_("progress"), default=0, help_text=_("0-100, for the loading screen.")
+    )
+    error = models.TextField(
+        verbose_name=_("error"), blank=True, help_text=_("Why the list failed, for the listener (translatable text).")
+    )
+    created = models.DateTimeField(verbose_name=pgettext_lazy("time", "created"), default=timezone.now)
+    started = models.DateTimeField(
+        verbose_name=_("started"), null=True, blank=True, help_text=_("When a worker claimed it.")
+    )
+    finished = models.DateTimeField(verbose_name=_("finished"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("today list")
+        verbose_name_plural = _("today lists")
         ordering = ["-day", "-reroll"]
         constraints = [
             models.UniqueConstraint(fields=["user", "day", "reroll"], name="today_list_user_day_reroll_unique"),
@@ -203,19 +241,25 @@ class TodayList(models.Model):
 
 
 class TodayEntry(models.Model):
-    today_list = models.ForeignKey(TodayList, on_delete=models.CASCADE, related_name="entries")
-    position = models.PositiveSmallIntegerField()
-    track = models.ForeignKey("ingestion.Track", on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
+    today_list = models.ForeignKey(
+        TodayList, verbose_name=_("today list"), on_delete=models.CASCADE, related_name="entries"
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    track = models.ForeignKey("ingestion.Track", verbose_name=_("track"), on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(verbose_name=_("score"))
     reason = models.CharField(
-        max_length=500, blank=True, help_text="Lists made before reasons had kinds: their English text, shown as is."
+        verbose_name=_("reason"), max_length=500, blank=True,
+        help_text=_("Lists made before reasons had kinds: their English text, shown as is."),
     )
     reason_data = models.JSONField(
-        default=list, blank=True, help_text='The reason\'s parts, [{"kind", "values"}], worded when shown.'
+        verbose_name=_("reason data"), default=list, blank=True,
+        help_text=_('The reason\'s parts, [{"kind", "values"}], worded when shown.'),
     )
-    engine = models.CharField(max_length=20)
+    engine = models.CharField(verbose_name=_("engine"), max_length=20)
 
     class Meta:
+        verbose_name = _("today entry")
+        verbose_name_plural = _("today entries")
         ordering = ["today_list", "position"]
         constraints = [
             models.UniqueConstraint(fields=["today_list", "position"], name="today_entry_position_unique"),
@@ -230,15 +274,21 @@ class TrackReaction(models.Model):
     """A listener's like or dislike of a track: liked tracks are their playlist, disliked ones never come back."""
 
     class Kind(models.TextChoices):
-        LIKE = "like", "like"
-        DISLIKE = "dislike", "dislike"
+        LIKE = "like", _("like")
+        DISLIKE = "dislike", _("dislike")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="track_reactions")
-    track = models.ForeignKey("ingestion.Track", on_delete=models.CASCADE, related_name="reactions")
-    kind = models.CharField(max_length=7, choices=Kind.choices)
-    created = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="track_reactions"
+    )
+    track = models.ForeignKey(
+        "ingestion.Track", verbose_name=_("track"), on_delete=models.CASCADE, related_name="reactions"
+    )
+    kind = models.CharField(verbose_name=_("kind"), max_length=7, choices=Kind.choices)
+    created = models.DateTimeField(verbose_name=pgettext_lazy("time", "created"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("track reaction")
+        verbose_name_plural = _("track reactions")
         constraints = [
             models.UniqueConstraint(fields=["user", "track"], name="track_reaction_user_track_unique"),
             models.CheckConstraint(condition=Q(kind__in=["like", "dislike"]), name="track_reaction_kind_valid"),
@@ -279,13 +329,23 @@ class SpotifySavedTrack(models.Model):
 class OfflineEvaluation(models.Model):
     """One `manage.py evaluate --record` run: the protocol and every method's scores, for curators to compare."""
 
-    created_at = models.DateTimeField(default=timezone.now)
-    playlists_path = models.CharField(max_length=1000, help_text="The MPD files evaluated on, as given.")
-    report = models.JSONField(help_text="Protocol, training times and per-category scores of each method.")
-    song2vec_r_precision = models.FloatField(null=True, blank=True, help_text="Song2Vec, all categories.")
-    popularity_r_precision = models.FloatField(null=True, blank=True, help_text="The baseline, all categories.")
+    created_at = models.DateTimeField(verbose_name=_("created at"), default=timezone.now)
+    playlists_path = models.CharField(
+        verbose_name=_("playlists path"), max_length=1000, help_text=_("The MPD files evaluated on, as given.")
+    )
+    report = models.JSONField(
+        verbose_name=_("report"), help_text=_("Protocol, training times and per-category scores of each method.")
+    )
+    song2vec_r_precision = models.FloatField(
+        verbose_name=_("song2vec r precision"), null=True, blank=True, help_text=_("Song2Vec, all categories.")
+    )
+    popularity_r_precision = models.FloatField(
+        verbose_name=_("popularity r precision"), null=True, blank=True, help_text=_("The baseline, all categories.")
+    )
 
     class Meta:
+        verbose_name = _("offline evaluation")
+        verbose_name_plural = _("offline evaluations")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
@@ -302,27 +362,40 @@ class TrackAudioAnalysis(models.Model):
     """
 
     class Outcome(models.TextChoices):
-        ANALYSED = "analysed", "features stored as analysed"
-        MEASURED = "measured", "only tempo, key, mode, loudness stored (no learned audio model)"
-        KEPT = "kept", "real features kept (never overwritten)"
-        FAILED = "failed", "the audio could not be analysed"
+        ANALYSED = "analysed", _("features stored as analysed")
+        MEASURED = "measured", _("only tempo, key, mode, loudness stored (no learned audio model)")
+        KEPT = "kept", _("real features kept (never overwritten)")
+        FAILED = "failed", _("the audio could not be analysed")
 
-    track = models.OneToOneField("ingestion.Track", on_delete=models.CASCADE, related_name="audio_analysis")
-    audio_kind = models.CharField(max_length=10, help_text="file (the track's audio file) or preview (looked up).")
-    audio_name = models.CharField(max_length=600, help_text="The storage name or URL of the audio analysed.")
-    analysis_version = models.PositiveSmallIntegerField()
-    measured = models.JSONField(default=dict, blank=True, help_text="Tempo, key, mode, loudness, duration, ...")
-    descriptors = models.JSONField(default=dict, blank=True, help_text="The descriptor vector, by name.")
-    model_version = models.ForeignKey(
-        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="The audio model version whose estimate was stored (empty: none was trained).",
+    track = models.OneToOneField(
+        "ingestion.Track", verbose_name=_("track"), on_delete=models.CASCADE, related_name="audio_analysis"
     )
-    outcome = models.CharField(max_length=8, choices=Outcome.choices)
-    error = models.TextField(blank=True)
-    analysed_at = models.DateTimeField(default=timezone.now)
+    audio_kind = models.CharField(
+        verbose_name=_("audio kind"), max_length=10,
+        help_text=_("file (the track's audio file) or preview (looked up)."),
+    )
+    audio_name = models.CharField(
+        verbose_name=_("audio name"), max_length=600, help_text=_("The storage name or URL of the audio analysed.")
+    )
+    analysis_version = models.PositiveSmallIntegerField(verbose_name=_("analysis version"))
+    measured = models.JSONField(
+        verbose_name=_("measured"), default=dict, blank=True, help_text=_("Tempo, key, mode, loudness, duration, ...")
+    )
+    descriptors = models.JSONField(
+        verbose_name=_("descriptors"), default=dict, blank=True, help_text=_("The descriptor vector, by name.")
+    )
+    model_version = models.ForeignKey(
+        ModelVersion, verbose_name=_("model version"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The audio model version whose estimate was stored (empty: none was trained)."),
+    )
+    outcome = models.CharField(verbose_name=_("outcome"), max_length=8, choices=Outcome.choices)
+    error = models.TextField(verbose_name=_("error"), blank=True)
+    analysed_at = models.DateTimeField(verbose_name=_("analysed at"), default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "track audio analyses"
+        verbose_name = _("track audio analysis")
+        verbose_name_plural = _("track audio analyses")
 
     def __str__(self) -> str:
         return f"audio analysis of track {self.track_id} ({self.outcome})"

@@ -9,8 +9,9 @@ crawls), `audio` (audio uploads, preview lookup), with `filters` and `common` sh
 their ModelAdmins.
 """
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from ingestion.admin import audio, catalog, runs  # noqa: F401  (registers the ModelAdmins)
 
-admin.site.site_header = "오늘의 노래 · Today's Song — curation"
-admin.site.site_title = "오늘의 노래 admin"
+admin.site.site_header = _("오늘의 노래 · Today's Song — curation")
+admin.site.site_title = _("오늘의 노래 admin")

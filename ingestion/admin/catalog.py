@@ -7,8 +7,9 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.text import smart_split, unescape_string_literal
+from django.utils.text import format_lazy, smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ingestion.admin.audio import look_up_previews_action
 from ingestion.admin.common import (
@@ -45,7 +46,9 @@ AUDIO_HELP = _(
     "Audio comes from Audio uploads (matched by id, ISRC or artist and title) or from the “Look up previews” "
     "action; the audio analysis measures features from it."
 )
-FEATURES_HELP = "danceability, energy and valence are required unless the source is “missing”; then all are empty."
+FEATURES_HELP = _(
+    "danceability, energy and valence are required unless the source is “missing”; then all are empty."
+)
 
 
 # --- catalog ---
@@ -57,8 +60,8 @@ class TrackArtistInline(admin.TabularInline):
     autocomplete_fields = ("artist",)
     ordering = ("position",)
     extra = 0
-    verbose_name = "credited artist"
-    verbose_name_plural = "credited artists (position 0 is the main artist)"
+    verbose_name = _("credited artist")
+    verbose_name_plural = _("credited artists (position 0 is the main artist)")
 
 
 @admin.register(Track)
@@ -70,7 +73,7 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     list_select_related = ("album",)
     list_filter = (GenreFilter, ReleaseYearFilter, "features_source", "is_hidden", "is_demo")
     search_fields = ("name", "artists__name", "album__name")  # see get_search_results
-    search_help_text = "Search by track title, artist name or album name."
+    search_help_text = _("Search by track title, artist name or album name.")
     actions = ("hide_from_recommendations", "show_in_recommendations", "look_up_previews")
     autocomplete_fields = ("album",)
     inlines = (TrackArtistInline,)
@@ -79,15 +82,15 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     list_per_page = 50
     fieldsets = (
         (None, {"fields": ("name", "spotify_id", "album", ("duration_ms", "explicit", "popularity"))}),
-        ("Recommendations", {"fields": ("is_hidden", "is_demo")}),
+        (_("Recommendations"), {"fields": ("is_hidden", "is_demo")}),
         (_("Audio"), {"description": AUDIO_HELP, "fields": ("isrc", "audio_file", "preview_url")}),
-        ("Audio features", {"description": FEATURES_HELP, "fields": (
+        (_("Audio features"), {"description": FEATURES_HELP, "fields": (
             "features_source",
             ("danceability", "energy", "valence"),
             ("acousticness", "instrumentalness", "speechiness", "liveness"),
             ("tempo", "loudness", "key", "mode", "time_signature"),
         )}),
-        ("History", {"fields": ("first_seen", "updated_at")}),
+        (_("History"), {"fields": ("first_seen", "updated_at")}),
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -109,23 +112,23 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
             )
         return queryset, False
 
-    @admin.display(description="artists")
+    @admin.display(description=_("artists"))
     def artists_display(self, track: Track) -> str:
         return artist_names(track)
 
-    @admin.display(description="released", ordering="album__release_date")
+    @admin.display(description=_("released"), ordering="album__release_date")
     def released(self, track: Track) -> str:
         return track.album.release_date_display if track.album else ""
 
-    @admin.display(description="demo", ordering="is_demo")
+    @admin.display(description=_("demo"), ordering="is_demo")
     def demo(self, track: Track) -> str:
         return demo_marker(track.is_demo)
 
-    @admin.action(description="Hide from recommendations", permissions=["change"])
+    @admin.action(description=_("Hide from recommendations"), permissions=["change"])
     def hide_from_recommendations(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_hidden(request, queryset, hidden=True)
 
-    @admin.action(description="Show in recommendations", permissions=["change"])
+    @admin.action(description=_("Show in recommendations"), permissions=["change"])
     def show_in_recommendations(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._set_hidden(request, queryset, hidden=False)
 
@@ -137,8 +140,13 @@ class TrackAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
         changed = queryset.exclude(is_hidden=hidden).update(is_hidden=hidden, updated_at=timezone.now())
         if changed:
             catalog_changed(reason=f"admin: {plural(changed, 'track')} {'hidden' if hidden else 'shown'}")
-        verb = "hidden from" if hidden else "shown in"
-        self.message_user(request, f"{plural(changed, 'track')} {verb} recommendations.", messages.SUCCESS)
+        if hidden:
+            text = ngettext("%(count)s track hidden from recommendations.",
+                            "%(count)s tracks hidden from recommendations.", changed)
+        else:
+            text = ngettext("%(count)s track shown in recommendations.",
+                            "%(count)s tracks shown in recommendations.", changed)
+        self.message_user(request, text % {"count": changed}, messages.SUCCESS)
 
 
 @admin.register(Artist)
@@ -155,11 +163,11 @@ class ArtistAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("genres")
 
-    @admin.display(description="genres")
+    @admin.display(description=_("genres"))
     def genre_names(self, artist: Artist) -> str:
         return ", ".join(genre.name for genre in artist.genres.all())
 
-    @admin.display(description="demo", ordering="is_demo")
+    @admin.display(description=_("demo"), ordering="is_demo")
     def demo(self, artist: Artist) -> str:
         return demo_marker(artist.is_demo)
 
@@ -176,11 +184,11 @@ class AlbumAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
 
-    @admin.display(description="released", ordering="release_date")
+    @admin.display(description=_("released"), ordering="release_date")
     def released(self, album: Album) -> str:
         return album.release_date_display
 
-    @admin.display(description="demo", ordering="is_demo")
+    @admin.display(description=_("demo"), ordering="is_demo")
     def demo(self, album: Album) -> str:
         return demo_marker(album.is_demo)
 
@@ -193,7 +201,7 @@ class GenreAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(artist_count=Count("artists"))
 
-    @admin.display(description="artists", ordering="artist_count")
+    @admin.display(description=_("artists"), ordering="artist_count")
     def artist_count(self, genre: Genre) -> int:
         return genre.artist_count
 
@@ -207,14 +215,14 @@ class PlaylistTrackInline(ReadOnlyInline):
     readonly_fields = fields
     raw_id_fields = ("track",)
     ordering = ("position",)
-    verbose_name = "track"
-    verbose_name_plural = f"tracks in order (at most the first {INLINE_MAX_ROWS})"
+    verbose_name = _("track")
+    verbose_name_plural = format_lazy(_("tracks in order (at most the first {count})"), count=INLINE_MAX_ROWS)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         entries = super().get_queryset(request).select_related("track")
         return entries.prefetch_related(ordered_credits("track__credits"))
 
-    @admin.display(description="artists")
+    @admin.display(description=_("artists"))
     def track_artists(self, entry: PlaylistTrack) -> str:
         return artist_names(entry.track)
 
@@ -244,11 +252,11 @@ class PlaylistAdmin(CuratedTimestampsMixin, admin.ModelAdmin):
             entry_count=Coalesce(Subquery(entries, output_field=IntegerField()), Value(0))
         )
 
-    @admin.display(description="tracks", ordering="entry_count")
+    @admin.display(description=_("tracks"), ordering="entry_count")
     def entry_count(self, playlist: Playlist) -> int:
         return playlist.entry_count
 
-    @admin.action(description="Crawl selected playlists from Spotify")
+    @admin.action(description=_("Crawl selected playlists from Spotify"))
     def crawl_from_spotify(self, request: HttpRequest, queryset: QuerySet) -> None:
         crawl_playlists_action(self, request, queryset)
 

@@ -8,7 +8,8 @@ from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from ingestion.models import Track
 from ingestion.services.changes import catalog_changed
@@ -17,11 +18,12 @@ INLINE_MAX_ROWS = 500  # rows an inline shows before it stops (a Spotify playlis
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
+    """English counts for records that stay English (catalog change reasons); pages use ngettext."""
     return f"{count} {singular if count == 1 else many or singular + 's'}"
 
 
 def demo_marker(is_demo: bool) -> str:
-    return mark_safe('<strong class="demo-marker">DEMO</strong>') if is_demo else ""
+    return format_html('<strong class="demo-marker">{}</strong>', gettext("DEMO")) if is_demo else ""
 
 
 def artist_names(track: Track) -> str:

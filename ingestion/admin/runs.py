@@ -11,14 +11,14 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from ingestion.admin.common import (
     INLINE_MAX_ROWS,
     ReadOnlyInline,
     counts_text,
-    plural,
 )
 from ingestion.forms import ImportUploadForm
 from ingestion.models import (
@@ -38,10 +38,10 @@ class ImportRejectionInline(ReadOnlyInline):
     fields = ("rejection",)
     readonly_fields = fields
     ordering = ("id",)
-    verbose_name = "rejected row"
-    verbose_name_plural = f"rejected rows (at most the first {INLINE_MAX_ROWS})"
+    verbose_name = _("rejected row")
+    verbose_name_plural = format_lazy(_("rejected rows (at most the first {count})"), count=INLINE_MAX_ROWS)
 
-    @admin.display(description="file:line: reason")
+    @admin.display(description=_("file:line: reason"))
     def rejection(self, rejection: ImportRejection) -> str:
         return str(rejection)
 
@@ -60,8 +60,8 @@ class ImportRunAdmin(admin.ModelAdmin):
     inlines = (ImportRejectionInline,)
     fieldsets = (
         (None, {"fields": ("kind", "format", "files", "uploaded_file", "requested_by")}),
-        ("Progress", {"fields": ("status", "started_at", "finished_at", "error")}),
-        ("Summary", {"fields": (("created", "updated", "unchanged", "rejected"), "summary")}),
+        (_("Progress"), {"fields": ("status", "started_at", "finished_at", "error")}),
+        (_("Summary"), {"fields": (("created", "updated", "unchanged", "rejected"), "summary")}),
     )
     readonly_fields = (
         "kind", "format", "files", "uploaded_file", "requested_by", "status", "started_at", "finished_at",
@@ -78,11 +78,11 @@ class ImportRunAdmin(admin.ModelAdmin):
     def has_upload_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("ingestion.add_importrun")
 
-    @admin.display(description="files")
+    @admin.display(description=_("files"))
     def files(self, run: ImportRun) -> str:
         return ", ".join(run.paths) or run.uploaded_file.name
 
-    @admin.display(description="counts per kind of row")
+    @admin.display(description=_("counts per kind of row"))
     def summary(self, run: ImportRun) -> str:
         if not run.details:
             return ""
@@ -108,7 +108,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": _("Upload a file to import"),
+            "title": gettext("Upload a file to import"),
             "form": form,
         }
         return TemplateResponse(request, "admin/ingestion/importrun/upload.html", context)
@@ -126,10 +126,10 @@ def _run_message(run: ImportRun) -> tuple[str, int]:
     """What the curator reads after an upload, and how loudly."""
     values = {"run": run.pk, "status": run.get_status_display()}
     if run.status in (ImportRun.Status.QUEUED, ImportRun.Status.RUNNING):
-        return _("Import #%(run)s is %(status)s; reload this page to see its summary.") % values, messages.INFO
+        return gettext("Import #%(run)s is %(status)s; reload this page to see its summary.") % values, messages.INFO
     if run.status == ImportRun.Status.FAILED:
-        reason = run.error or _("see the run below")
-        return _("Import #%(run)s failed: %(reason)s") % {**values, "reason": reason}, messages.ERROR
+        reason = run.error or gettext("see the run below")
+        return gettext("Import #%(run)s failed: %(reason)s") % {**values, "reason": reason}, messages.ERROR
     level = messages.WARNING if run.rejected else messages.SUCCESS
     counts = {"created": run.created, "updated": run.updated, "unchanged": run.unchanged, "rejected": run.rejected}
     text = ngettext(
@@ -152,24 +152,29 @@ def crawl_playlists_action(model_admin: admin.ModelAdmin, request: HttpRequest, 
     )
     skipped = queryset.exclude(source=Playlist.Source.SPOTIFY).count()
     if skipped:
-        model_admin.message_user(
-            request, f"{plural(skipped, 'playlist')} not from Spotify skipped: only Spotify playlists can be crawled.",
-            messages.WARNING,
+        text = ngettext(
+            "%(count)s playlist not from Spotify skipped: only Spotify playlists can be crawled.",
+            "%(count)s playlists not from Spotify skipped: only Spotify playlists can be crawled.",
+            skipped,
         )
+        model_admin.message_user(request, text % {"count": skipped}, messages.WARNING)
     if not playlist_ids:
         return
     try:
         crawl_playlists_queue(playlist_ids=playlist_ids)
     except SpotifyNotConnected:
         model_admin.message_user(
-            request, "Spotify is not connected: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET, then try again.",
+            request,
+            gettext("Spotify is not connected: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET, then try again."),
             messages.ERROR,
         )
         return
-    model_admin.message_user(
-        request, f"Crawl of {plural(len(playlist_ids), 'playlist')} queued; see Crawl runs for its outcome.",
-        messages.SUCCESS,
+    text = ngettext(
+        "Crawl of %(count)s playlist queued; see Crawl runs for its outcome.",
+        "Crawl of %(count)s playlists queued; see Crawl runs for its outcome.",
+        len(playlist_ids),
     )
+    model_admin.message_user(request, text % {"count": len(playlist_ids)}, messages.SUCCESS)
 
 
 @admin.register(CrawlRun)
@@ -192,27 +197,29 @@ class CrawlRunAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.display(description="tracks")
+    @admin.display(description=_("tracks"))
     def tracks_summary(self, run: CrawlRun) -> str:
         tracks = run.counts.get("tracks", {})
-        return f"{tracks.get('created', 0)} new, {tracks.get('updated', 0)} updated"
+        return gettext("%(created)s new, %(updated)s updated") % {
+            "created": tracks.get("created", 0), "updated": tracks.get("updated", 0)}
 
-    @admin.display(description="requests")
+    @admin.display(description=_("requests"))
     def request_count(self, run: CrawlRun) -> str:
-        return f"{run.counts.get('requests', 0)} ({run.counts.get('retries', 0)} retries)"
+        return gettext("%(requests)s (%(retries)s retries)") % {
+            "requests": run.counts.get("requests", 0), "retries": run.counts.get("retries", 0)}
 
-    @admin.display(description="errors")
+    @admin.display(description=_("errors"))
     def error_count(self, run: CrawlRun) -> int:
         return run.counts.get("errors", len(run.errors))
 
-    @admin.display(description="counts")
+    @admin.display(description=_("counts"))
     def counts_text(self, run: CrawlRun) -> str:
         return format_html_join(mark_safe("<br>"), "{}: {}", ((k, counts_text(v)) for k, v in run.counts.items()))
 
-    @admin.display(description="left for the next run")
+    @admin.display(description=_("left for the next run"))
     def gaps_text(self, run: CrawlRun) -> str:
         return format_html_join(mark_safe("<br>"), "{}: {}", ((k, ", ".join(v)) for k, v in run.gaps.items())) or "–"
 
-    @admin.display(description="errors")
+    @admin.display(description=_("errors"))
     def errors_text(self, run: CrawlRun) -> str:
         return format_html_join(mark_safe("<br>"), "{}", ((e,) for e in run.errors)) or "–"

@@ -26,6 +26,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from tqdm import tqdm
 
 from ingestion.audio.files import AudioRejected, audio_check
@@ -78,9 +79,9 @@ class PreviewLookupOff(Exception):
     """No preview source is configured."""
 
     def __init__(self):
-        super().__init__(
+        super().__init__(gettext(
             "Preview lookup is off: set PREVIEW_SOURCES (deezer, itunes or both) to turn it on; see the README."
-        )
+        ))
 
 
 class PreviewSources:

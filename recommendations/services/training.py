@@ -28,6 +28,7 @@ import numpy as np
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 from tqdm import tqdm
 
 from recommendations.artifacts import (
@@ -417,7 +418,9 @@ def model_version_activate(*, version_id: int) -> ModelVersion:
     with transaction.atomic():
         version = ModelVersion.objects.select_for_update().get(pk=version_id)
         if version.status != ModelVersion.Status.READY:
-            raise ValueError(f"{version} is {version.get_status_display()}: only a ready version can be activated")
+            # Worded in the language of whoever asked: the admin shows it as its message.
+            raise ValueError(gettext("%(version)s is %(status)s: only a ready version can be activated") % {
+                "version": version, "status": version.get_status_display()})
         if not version.is_active:
             ModelVersion.objects.filter(engine=version.engine, is_active=True).update(is_active=False)
             version.is_active = True

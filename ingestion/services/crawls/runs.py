@@ -117,7 +117,8 @@ def crawl_run_finish(context: CrawlContext, *, deferred: SpotifyDeferred | None 
     run.save()
     CrawlRun.objects.filter(resumed_by=run).update(resume_at=None)
     if _changed_the_catalog(context.summary):
-        catalog_changed(reason=f"{run.get_kind_display()} crawl #{run.pk}", export_snapshot=True)
+        # The reason is a record, kept in English whatever the language of the request that ran the crawl.
+        catalog_changed(reason=f"{run.kind.replace('_', ' ')} crawl #{run.pk}", export_snapshot=True)
     return run
 
 
