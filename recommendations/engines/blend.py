@@ -12,7 +12,8 @@ API (no Django; `recommendations.services` is the caller)::
 **Stage 1, candidates.** Each generator scores the whole catalog and gives its best `candidates` tracks
 (BlendParams): co-occurrence (`neighbours.PlaylistIndex` through Song2Vec's neighbours-only weights: seeds and
 the playlists a title matches), Song2Vec (the shipped score), collaborative filtering (`cf`, folded in from the
-seeds; without seeds from the term model's best tracks for the title), terms (`terms`) and popularity. The union
+seeds; without seeds from the term model's best tracks for the title), terms (`terms`), popularity and the seeds'
+artists (their other tracks, `_artist_scores`). The union
 is a few hundred tracks; seeds, dislikes, hidden and excluded tracks never enter it.
 
 **Stage 2, ranking.** Per candidate (FEATURES): each generator's score, its score relative to that generator's
@@ -22,8 +23,10 @@ not). LightGBM's lambdarank learns from playlists split off the training data: `
 `ranker_playlists` of them (deterministic by hash), fits the generators on the rest (`fit_generators`, the
 caller's: the same engines as serve), turns each held-out playlist into requests shaped like the product's and
 the challenge's (REQUEST_SHAPES: a title alone, a title with 1, 5 or 25 tracks, 10 tracks without a title), and
-labels a candidate 1 when it is among the playlist's hidden tracks. The generators that serve are fitted on all
-the playlists; the ranker only learnt how far to trust each signal, which does not need the same fit.
+labels a candidate 1 when it is among the playlist's hidden tracks. With `folds` K > 1 that is done K times on
+disjoint sets of playlists, each with generators fitted without its own set (`ranker_folds`). The generators that
+serve are fitted on all the playlists; the ranker only learnt how far to trust each signal, which does not need
+the same fit.
 
 **Fallback.** With fewer than `min_ranker_playlists` playlists long enough to learn from, or a training set
 with no hit, there is no ranker: candidates are ordered by a fixed blend of the relative scores
@@ -53,7 +56,7 @@ from recommendations.engines.song2vec.placement import NOT_PLACED
 from recommendations.engines.terms import TermEngine
 
 ENGINE_NAME = "hybrid"
-GENERATORS = ("cooccurrence", "song2vec", "cf", "terms", "popularity")
+GENERATORS = ("cooccurrence", "song2vec", "cf", "terms", "popularity", "artist")
 SCORED = ("cooccurrence", "song2vec", "cf", "terms")  # generators with a per-request score (popularity is fixed)
 # Song2Vec's score in its parts (module docstring of song2vec): features only, they bring no candidates of their own.
 PARTS = ("seed_cooccurrence", "seed_vectors", "title_cooccurrence", "title_vectors")
@@ -90,9 +93,9 @@ FEATURE_SIGNAL = {
     "seed_vectors_max": "song2vec",
     "last_seed_vectors": "song2vec",
     "seed_cf_max": "cf",
-    **{f"artist_{kind}": "cooccurrence" for kind in ("score", "relative", "rank")},  # the seeds' own artists
+    **{f"artist_{kind}": "artist" for kind in ("score", "relative", "rank")},
 }
-FIXED_WEIGHTS = {"cooccurrence": 1.0, "song2vec": 1.0, "cf": 0.5, "terms": 0.25, "popularity": 0.05}
+FIXED_WEIGHTS = {"cooccurrence": 1.0, "song2vec": 1.0, "cf": 0.5, "terms": 0.25, "popularity": 0.05, "artist": 0.25}
 REQUEST_SHAPES: tuple[tuple[int, bool], ...] = ((0, True), (1, True), (5, True), (10, False), (25, True))
 TITLE_TRACKS_FOR_CF = 100  # without seeds, CF folds in the term model's best tracks for the title...
 TITLE_TRACKS_WEIGHT = 0.2  # ...each with this share of a seed's confidence
