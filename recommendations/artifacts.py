@@ -138,13 +138,15 @@ TERMS: EngineSpec[TermEngine] = EngineSpec(
 # The ranker over the other engines' candidates; it serves with the active song2vec, cf and terms versions.
 # Fit parameters: BlendParams fields, plus the Word2Vec epochs of the Song2Vec the ranker learns from (the serving
 # one keeps its 40). The training budget that keeps the demo's training in seconds (BENCHMARKS.md, issue-10a): two
-# request shapes per playlist, 60 candidates per generator, lambdarank looking 30 deep (a page shows 20), LightGBM
-# on one thread (two spin against each other on a busy machine: 0.7 CPU-s on one, 2.4 on two), 10 epochs.
+# request shapes per playlist, LightGBM on one thread (two spin against each other on a busy machine: 0.7 CPU-s on
+# one, 2.4 on two), 10 epochs. 200 candidates per generator and lambdarank 200 deep as the engine's defaults: with
+# 60 and 30 this budget was below Song2Vec alone on mpd-dev (validation 0.1045 against 0.1103; BENCHMARKS.md,
+# issue-10q), and the extra rows cost seconds, not minutes.
 BLEND: EngineSpec[BlendEngine] = EngineSpec(
     ModelVersion.Engine.BLEND.value,
     "recommendations.engines.blend",
     "BlendEngine",
-    fit_params={"candidates": 60, "shapes_per_playlist": 2, "truncation": 30, "num_threads": 1, "base_epochs": 10},
+    fit_params={"candidates": 200, "shapes_per_playlist": 2, "truncation": 200, "num_threads": 1, "base_epochs": 10},
     uses_playlists=True,
     settings_params={"ranker_playlists": "RECOMMENDER_BLEND_RANKER_PLAYLISTS", "rounds": "RECOMMENDER_BLEND_ROUNDS"},
 )

@@ -58,7 +58,7 @@ TRACK_SCHEMA = {
         },
         "signal": {
             "type": ["string", "null"],
-            "enum": ["cooccurrence", "song2vec", "cf", "terms", "popularity", None],
+            "enum": ["cooccurrence", "song2vec", "cf", "terms", "popularity", "artist", None],
             "description": "From the learned blend: the generator that put it there; null from other engines.",
         },
         "score": {"type": "number"},

@@ -243,6 +243,7 @@ def _blend_signal(values: Mapping[str, Any]) -> str:
         "cf": _("people who keep your tracks also keep this"),
         "terms": _("its playlists use words like yours"),
         "popularity": _("popular in playlists"),
+        "artist": _("by an artist in your playlist"),
     }
     return words.get(str(values.get("signal")), "")
 

@@ -12,7 +12,8 @@ API (no Django; `recommendations.services` is the caller)::
 **Stage 1, candidates.** Each generator scores the whole catalog and gives its best `candidates` tracks
 (BlendParams): co-occurrence (`neighbours.PlaylistIndex` through Song2Vec's neighbours-only weights: seeds and
 the playlists a title matches), Song2Vec (the shipped score), collaborative filtering (`cf`, folded in from the
-seeds; without seeds from the term model's best tracks for the title), terms (`terms`) and popularity. The union
+seeds; without seeds from the term model's best tracks for the title), terms (`terms`), popularity and the seeds'
+artists (their other tracks, `_artist_scores`). The union
 is a few hundred tracks; seeds, dislikes, hidden and excluded tracks never enter it.
 
 **Stage 2, ranking.** Per candidate (FEATURES): each generator's score, its score relative to that generator's
@@ -22,8 +23,10 @@ not). LightGBM's lambdarank learns from playlists split off the training data: `
 `ranker_playlists` of them (deterministic by hash), fits the generators on the rest (`fit_generators`, the
 caller's: the same engines as serve), turns each held-out playlist into requests shaped like the product's and
 the challenge's (REQUEST_SHAPES: a title alone, a title with 1, 5 or 25 tracks, 10 tracks without a title), and
-labels a candidate 1 when it is among the playlist's hidden tracks. The generators that serve are fitted on all
-the playlists; the ranker only learnt how far to trust each signal, which does not need the same fit.
+labels a candidate 1 when it is among the playlist's hidden tracks. With `folds` K > 1 that is done K times on
+disjoint sets of playlists, each with generators fitted without its own set (`ranker_folds`). The generators that
+serve are fitted on all the playlists; the ranker only learnt how far to trust each signal, which does not need
+the same fit.
 
 **Fallback.** With fewer than `min_ranker_playlists` playlists long enough to learn from, or a training set
 with no hit, there is no ranker: candidates are ordered by a fixed blend of the relative scores
@@ -56,7 +59,7 @@ from recommendations.engines.terms import TermEngine
 from recommendations.engines.tree_tables import TreeTables
 
 ENGINE_NAME = "hybrid"
-GENERATORS = ("cooccurrence", "song2vec", "cf", "terms", "popularity")
+GENERATORS = ("cooccurrence", "song2vec", "cf", "terms", "popularity", "artist")
 SCORED = ("cooccurrence", "song2vec", "cf", "terms")  # generators with a per-request score (popularity is fixed)
 # Song2Vec's score in its parts (module docstring of song2vec): features only, they bring no candidates of their own.
 PARTS = ("seed_cooccurrence", "seed_vectors", "title_cooccurrence", "title_vectors")
@@ -75,6 +78,7 @@ FEATURES = (
     "has_title",
     "generators_hit",
     *SEED_FEATURES,
+    *(f"artist_{kind}" for kind in ("score", "relative", "rank")),
 )
 # Which generator a feature speaks for, when a pick's reason is chosen from its contributions.
 FEATURE_SIGNAL = {
@@ -92,8 +96,9 @@ FEATURE_SIGNAL = {
     "seed_vectors_max": "song2vec",
     "last_seed_vectors": "song2vec",
     "seed_cf_max": "cf",
+    **{f"artist_{kind}": "artist" for kind in ("score", "relative", "rank")},
 }
-FIXED_WEIGHTS = {"cooccurrence": 1.0, "song2vec": 1.0, "cf": 0.5, "terms": 0.25, "popularity": 0.05}
+FIXED_WEIGHTS = {"cooccurrence": 1.0, "song2vec": 1.0, "cf": 0.5, "terms": 0.25, "popularity": 0.05, "artist": 0.25}
 REQUEST_SHAPES: tuple[tuple[int, bool], ...] = ((0, True), (1, True), (5, True), (10, False), (25, True))
 TITLE_TRACKS_FOR_CF = 100  # without seeds, CF folds in the term model's best tracks for the title...
 TITLE_TRACKS_WEIGHT = 0.2  # ...each with this share of a seed's confidence
@@ -102,6 +107,8 @@ TITLE_TRACKS_WEIGHT = 0.2  # ...each with this share of a seed's confidence
 @dataclass(frozen=True)
 class BlendParams:
     candidates: int = 200  # per generator
+    folds: int = 1  # disjoint sets of ranker playlists, each with generators fitted without it (`ranker_folds`)
+    artist_candidates: bool = True  # the seeds' artists' tracks as a generator of their own (`_artist_scores`)
     ranker_playlists: int = 600  # at most, held out of the training playlists to learn the ranker from
     ranker_share: float = 0.25  # ... and at most this share of them
     min_ranker_playlists: int = 40
@@ -225,18 +232,27 @@ class BlendEngine:
                 f"playlists give {len(held)}, so the signals are combined with fixed weights."
             )
             return cls(ranker=None, message=message, stats={"ranker_playlists": []}, **common)
-        chosen = set(held.tolist())
-        base = [playlist for i, playlist in enumerate(playlists) if i not in chosen]
-        started = time.perf_counter()
-        generators = fit_generators(base)
-        fitted = time.perf_counter()
         twin = cls(ranker=None, **common)
-        rows, labels, groups = twin.training_set([playlists[i] for i in held], [keys[i] for i in held], generators)
+        rows, labels, groups, bases, spent = [], [], [], [], {"base_generators": 0.0, "training_set": 0.0}
+        for fold in ranker_folds(playlists, params):  # one fold: `held`, the generators fitted on the rest
+            chosen = set(fold.tolist())
+            base = [playlist for i, playlist in enumerate(playlists) if i not in chosen]
+            started = time.perf_counter()
+            generators = fit_generators(base)
+            fitted = time.perf_counter()
+            found = twin.training_set([playlists[i] for i in fold], [keys[i] for i in fold], generators)
+            for collected, more in zip((rows, labels, groups), found, strict=True):
+                collected.extend(more)
+            bases.append(len(base))
+            spent["base_generators"] += fitted - started
+            spent["training_set"] += time.perf_counter() - fitted
+        held = np.sort(np.concatenate(ranker_folds(playlists, params)))
         built = time.perf_counter()
         stats = {
             "ranker_playlists": [keys[i] for i in held.tolist()],
-            "base_playlists": len(base),
-            "seconds": {"base_generators": round(fitted - started, 2), "training_set": round(built - fitted, 2)},
+            "base_playlists": min(bases),
+            "folds": len(bases),
+            "seconds": {part: round(seconds, 2) for part, seconds in spent.items()},
         }
         if len(groups) < params.min_ranker_playlists:
             message = (
@@ -326,6 +342,7 @@ class BlendEngine:
         query = s2v._understand(title, seed_ids)
         parts = _song2vec_parts(s2v, title, seed_ids, query=query)
         scored = _generator_scores(generators, parts, title, seed_ids, negative_ids)
+        scored.update(_artist_scores(generators, seed_ids, self.params))
         # Without seeds the terms generator's scores are the title's alone: kept for that feature, not recomputed.
         title_terms = scored["terms"][1].copy() if title and not seed_ids and "terms" in scored else None
         per, pools = self.params.candidates, {}
@@ -494,6 +511,18 @@ def ranker_playlists(playlists: Sequence[tuple[str, Sequence[int]]], params: Ble
     return np.asarray(sorted(sorted(eligible, key=key)[:cap]), dtype=np.int64)
 
 
+def ranker_folds(playlists: Sequence[tuple[str, Sequence[int]]], params: BlendParams) -> list[np.ndarray]:
+    """`params.folds` disjoint sets of ranker playlists, each the size `ranker_playlists` gives one (the first is
+    exactly that set): with K folds, K times as many playlists teach the ranker, each fold's candidates coming
+    from generators fitted without that fold (K fits of the generators instead of one)."""
+    eligible = [i for i, (_, ids) in enumerate(playlists) if len(set(ids)) >= params.min_tracks]
+    cap = min(params.ranker_playlists, int(len(playlists) * params.ranker_share))
+    key = lambda i: hashlib.sha1(f"{params.seed}:{i}:{playlists[i][0]}".encode()).hexdigest()  # noqa: E731
+    ordered = sorted(eligible, key=key)
+    folds = [np.asarray(sorted(ordered[f * cap : (f + 1) * cap]), dtype=np.int64) for f in range(params.folds)]
+    return [fold for fold in folds if len(fold)] or [np.zeros(0, dtype=np.int64)]
+
+
 def _kept_for_training(hits: np.ndarray, negatives: int, seed: int) -> np.ndarray:
     """Rows of one training request to learn from: every hit and `negatives` non-hits drawn at random (0: all rows).
 
@@ -584,6 +613,33 @@ def _generator_scores(
             found["cf"] = (generators.cf.track_ids, scores)
     found["popularity"] = (s2v.track_ids, np.asarray(s2v.prior, dtype=np.float32).copy())
     return found
+
+
+def _artist_scores(generators: Generators, seed_ids: list[int], params: BlendParams) -> dict:
+    """{"artist": (Song2Vec's track ids, scores)}: the tracks of the seeds' artists, or {} without seeds.
+
+    MPD playlists repeat artists (a playlist with two songs by one artist often has a third), yet co-occurrence
+    only reaches an artist's tracks that shared a training playlist with a seed. Score: the share of the seeds
+    by the track's artist, ties broken by the track's playlist count; every other track is -inf, never picked.
+    The cost is the seeds' artists' tracks, not the catalog (one fill of a catalog-sized array).
+    """
+    if not params.artist_candidates or not seed_ids:
+        return {}
+    s2v = generators.song2vec
+    codes = generators.artist_codes()
+    seed_codes = codes[rows_for_ids(s2v.track_ids, seed_ids)]
+    seed_codes = seed_codes[seed_codes >= 0]
+    if not len(seed_codes):
+        return {}
+    artists, counts = np.unique(seed_codes, return_counts=True)
+    indptr = np.asarray(s2v.artists.indptr)
+    starts, sizes = indptr[artists], indptr[artists + 1] - indptr[artists]
+    rows = np.asarray(s2v.artists.rows)[_ranges(starts, sizes)]
+    shares = np.repeat(counts / len(seed_codes), sizes).astype(np.float32)
+    scores = np.full(len(s2v), -np.inf, dtype=np.float32)
+    prior = np.asarray(s2v.prior, dtype=np.float32)
+    np.maximum.at(scores, rows, shares + np.float32(0.01) * prior[rows])  # a track by two seed artists: the larger
+    return {"artist": (s2v.track_ids, scores)}
 
 
 def _seed_features(features, column, generators: Generators, ids: np.ndarray, seed_ids: list[int]) -> None:

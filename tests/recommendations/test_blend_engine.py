@@ -163,3 +163,64 @@ def test_training_keeps_every_hit_and_a_repeatable_draw_of_misses():
     assert kept.tolist() == _kept_for_training(hits, 3, seed=5).tolist()
     assert _kept_for_training(hits, 0, seed=5).tolist() == list(range(8))
     assert _kept_for_training(hits, 10, seed=5).tolist() == list(range(8))
+
+
+def _artist_catalog():
+    """Two artists over disjoint playlists: artist A's tracks 1-6 and 50 share playlists with each other; artist B's
+    tracks 20-29 never meet A's. Track 40 is A's too but in no playlist with A's seeds (only with B's tracks)."""
+    from recommendations.engines.features import AUDIO_FEATURES, CatalogSnapshot
+
+    named = [(f"a{n}", [1, 2, 3, 4, 5, 6, 50]) for n in range(6)] + [(f"b{n}", [20 + i for i in range(10)] + [40])
+                                                                   for n in range(6)]  # fmt: skip
+    ids = np.asarray(sorted({i for _, tracks in named for i in tracks}), dtype=np.int64)
+    artist = {i: "Artist A" if i < 10 or i == 40 else ("Artist B" if i < 30 else "Someone Else") for i in ids.tolist()}
+    catalog = CatalogSnapshot(
+        track_ids=ids,
+        features=np.full((len(ids), len(AUDIO_FEATURES)), np.nan),
+        genres=[()] * len(ids),
+        artist_names=[artist[i] for i in ids.tolist()],
+    )
+    song2vec = Song2VecEngine.fit(named, catalog, params=FAST)
+    return named, Generators(song2vec=song2vec, cf=CollaborativeEngine.fit([t for _, t in named], params=CF))
+
+
+def test_the_seeds_artists_other_tracks_are_candidates_even_without_a_shared_playlist():
+    named, generators = _artist_catalog()
+    blend = BlendEngine.fit(named, lambda base: generators, params=SMALL_RANKER)  # too few: fixed blend, features
+    column = {name: i for i, name in enumerate(FEATURES)}
+    found = blend.candidates(generators, seed_ids=[1, 2])
+    by_id = dict(zip(found.ids.tolist(), found.features, strict=True))
+    assert 40 in by_id  # by the seeds' artist, though no playlist holds it with them
+    assert by_id[40][column["artist_score"]] > 0 and by_id[40][column["artist_rank"]] < SMALL_RANKER.candidates
+    assert np.isnan(by_id[20][column["artist_score"]])  # artist B: not the seeds' artist
+    assert 1 not in by_id and 2 not in by_id  # never a seed
+    disliked = blend.candidates(generators, seed_ids=[1, 2], negative_ids=[40], exclude_ids=[3])
+    assert 40 not in disliked.ids.tolist() and 3 not in disliked.ids.tolist()
+    picks = blend.recommend(generators, seed_ids=[1, 2], negative_ids=[40], k=30).picks
+    assert 40 not in {pick.track_id for pick in picks}
+    off = replace(SMALL_RANKER, artist_candidates=False)
+    without = BlendEngine(ranker=None, params=off, release_ids=blend.release_ids,
+                          release_ordinal=blend.release_ordinal, reference_ordinal=0)  # fmt: skip
+    assert np.isnan(without.candidates(generators, seed_ids=[1, 2]).features[:, column["artist_score"]]).all()
+    assert np.isnan(blend.candidates(generators, title="a0").features[:, column["artist_score"]]).all()  # no seeds
+
+
+def test_ranker_folds_are_disjoint_and_each_fold_learns_from_generators_fitted_without_it(keyed):
+    from recommendations.engines.blend import ranker_folds
+
+    _, named = keyed
+    params = replace(SMALL_RANKER, folds=3)
+    folds = ranker_folds(named, params)
+    assert len(folds) == 3 and folds[0].tolist() == ranker_playlists(named, params).tolist()
+    assert sum(len(f) for f in folds) == len(set().union(*(f.tolist() for f in folds)))  # disjoint
+    bases = []
+
+    def fit_recording(base):
+        bases.append({id(playlist) for playlist in base})
+        return fit_generators(base)
+
+    blend = BlendEngine.fit(named, fit_recording, params=params)
+    assert blend.learned and blend.stats["folds"] == 3 and len(bases) == 3
+    for fold, base in zip(folds, bases, strict=True):
+        assert not {id(named[i]) for i in fold.tolist()} & base  # a fold's playlists never fed its generators
+    assert sorted(blend.stats["ranker_playlists"]) == sorted(str(i) for f in folds for i in f.tolist())
