@@ -167,18 +167,21 @@ def test_training_keeps_every_hit_and_a_repeatable_draw_of_misses():
 
 def _artist_catalog():
     """Two artists over disjoint playlists: artist A's tracks 1-6 and 50 share playlists with each other; artist B's
-    tracks 20-29 never meet A's. Track 40 is A's too but in no playlist with A's seeds (only with B's tracks)."""
+    tracks 20-29 never meet A's. Tracks 40 and 41 are A's too but in no playlist with A's seeds (only with B's
+    tracks); 41 is hidden by a curator."""
     from recommendations.engines.features import AUDIO_FEATURES, CatalogSnapshot
 
-    named = [(f"a{n}", [1, 2, 3, 4, 5, 6, 50]) for n in range(6)] + [(f"b{n}", [20 + i for i in range(10)] + [40])
+    named = [(f"a{n}", [1, 2, 3, 4, 5, 6, 50]) for n in range(6)] + [(f"b{n}", [20 + i for i in range(10)] + [40, 41])
                                                                    for n in range(6)]  # fmt: skip
     ids = np.asarray(sorted({i for _, tracks in named for i in tracks}), dtype=np.int64)
-    artist = {i: "Artist A" if i < 10 or i == 40 else ("Artist B" if i < 30 else "Someone Else") for i in ids.tolist()}
+    artist = {i: "Artist A" if i < 10 or i in (40, 41) else "Artist B" if i < 30 else "Someone Else"
+              for i in ids.tolist()}  # fmt: skip
     catalog = CatalogSnapshot(
         track_ids=ids,
         features=np.full((len(ids), len(AUDIO_FEATURES)), np.nan),
         genres=[()] * len(ids),
         artist_names=[artist[i] for i in ids.tolist()],
+        hidden=ids == 41,
     )
     song2vec = Song2VecEngine.fit(named, catalog, params=FAST)
     return named, Generators(song2vec=song2vec, cf=CollaborativeEngine.fit([t for _, t in named], params=CF))
@@ -193,7 +196,7 @@ def test_the_seeds_artists_other_tracks_are_candidates_even_without_a_shared_pla
     assert 40 in by_id  # by the seeds' artist, though no playlist holds it with them
     assert by_id[40][column["artist_score"]] > 0 and by_id[40][column["artist_rank"]] < SMALL_RANKER.candidates
     assert np.isnan(by_id[20][column["artist_score"]])  # artist B: not the seeds' artist
-    assert 1 not in by_id and 2 not in by_id  # never a seed
+    assert 1 not in by_id and 2 not in by_id and 41 not in by_id  # never a seed or a hidden track
     disliked = blend.candidates(generators, seed_ids=[1, 2], negative_ids=[40], exclude_ids=[3])
     assert 40 not in disliked.ids.tolist() and 3 not in disliked.ids.tolist()
     picks = blend.recommend(generators, seed_ids=[1, 2], negative_ids=[40], k=30).picks
