@@ -20,8 +20,11 @@ from recommendations.engines.blend import (
     Generators,
     _Candidates,
     _fixed_blend,
+    _incidence,
+    _positions,
+    _unit_rows,
     _weighted_relatives,
-)
+)  # and the helpers issue-10s left as they were
 from recommendations.engines.features import rows_for_ids, select_rows
 from recommendations.engines.neighbours import _ranges
 from recommendations.engines.song2vec.engine import Song2VecEngine, Song2VecWeights
@@ -242,33 +245,6 @@ def _seed_features(features, column, generators: Generators, ids: np.ndarray, se
             values = np.full(len(ids), np.nan, dtype=np.float32)
             values[in_cf] = (mine @ _unit_rows(factors[cf_seeds]).T).max(axis=1)
             features[:, column["seed_cf_max"]] = values
-
-
-def _positions(space: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row of each id in the ascending `space`, clipped; whether it is there): one searchsorted, no set ops."""
-    if not len(space):
-        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
-    rows = np.searchsorted(space, ids).clip(0, len(space) - 1)
-    return rows, space[rows] == ids
-
-
-def _incidence(index, rows: np.ndarray):
-    """The given track rows x playlists, 1 where the track is in the playlist (CSR from the track-major lists)."""
-    from scipy import sparse
-
-    starts, ends = index.track_indptr[rows], index.track_indptr[rows + 1]
-    counts = ends - starts
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    columns = np.asarray(index.track_playlists)[_ranges(starts, counts)]
-    data = np.ones(len(columns), dtype=np.float32)
-    return sparse.csr_matrix((data, columns, indptr), shape=(len(rows), index.n_playlists))
-
-
-def _unit_rows(matrix: np.ndarray) -> np.ndarray:
-    lengths = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.divide(matrix, lengths, out=np.zeros(matrix.shape, dtype=np.float32), where=lengths > 0)
-
 
 
 def _terms_scores(terms, text, seed_ids=()):
