@@ -14,32 +14,9 @@ from ingestion.services.changes import catalog_changed
 from recommendations.models import TodayList
 from tests.fake_spotify import FakeListener
 from tests.fake_spotify.helpers import spotify_connect
-from tests.recommendations.test_views_today import make_listener, titles
+from tests.recommendations.today_pages import make_listener, titles
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
-
-
-@pytest.fixture
-def tracks():
-    from tests.filters.catalog import build_listener_catalog, train_recommenders
-
-    tracks = build_listener_catalog()
-    train_recommenders()
-    return tracks
-
-
-@pytest.fixture
-def listener(client) -> User:
-    user = make_listener()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def ready(client, listener, tracks, django_capture_on_commit_callbacks) -> TodayList:
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get("/today/loading/")
-    return TodayList.objects.get(user=listener)
 
 
 def first_track(today_list: TodayList) -> Track:

@@ -2,54 +2,17 @@
 playback, bounded queries and nobody else's list."""
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.contrib.auth.models import User
-from django.utils import timezone
 
-from filters.models import TasteProfile
 from ingestion.models import Track
 from recommendations.models import TodayList, TrackReaction
 from tests.fake_spotify import FakeListener
 from tests.fake_spotify.helpers import spotify_connect
 from tests.filters.catalog import build_listener_catalog, train_recommenders
+from tests.recommendations.today_pages import make_listener, titles
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("model_storage")]
-
-
-@pytest.fixture
-def tracks():
-    tracks = build_listener_catalog()
-    train_recommenders()
-    return tracks
-
-
-def make_listener(name: str = "listener", **choices) -> User:
-    user = User.objects.create_user(name, password="pw")
-    TasteProfile.objects.create(
-        user=user, completed_at=timezone.now(), **{"mood": "bright", "speed": "fast", "emotion": "normal", **choices}
-    )
-    return user
-
-
-@pytest.fixture
-def listener(client) -> User:
-    user = make_listener()
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def ready(client, listener, tracks, django_capture_on_commit_callbacks) -> TodayList:
-    """The listener's list of today, computed in-process."""
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get("/today/loading/")
-    return TodayList.objects.get(user=listener)
-
-
-def titles(page: str) -> list[str]:
-    return re.findall(r'<h2 class="today-title">([^<]+?)\s*(?:<|$)', page)
 
 
 def test_pages_need_a_login(client):

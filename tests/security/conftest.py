@@ -14,7 +14,7 @@ from recommendations.models import TodayList, TrackReaction
 from recommendations.services.today import reaction_set
 from tests.filters.catalog import build_listener_catalog, train_recommenders
 from tests.recommendations.conftest import model_storage  # noqa: F401 (a fixture)
-from tests.recommendations.test_views_today import make_listener
+from tests.recommendations.today_pages import make_listener
 
 
 @dataclass
