@@ -55,7 +55,7 @@ NEW_RELEASES_PAGE = 50
 SEARCH_PAGE = 10  # development-mode apps get at most 10 results per search page
 MAX_RATE_LIMIT_WAITS = 10  # short waits in a row on one request before the run is deferred instead
 PLAYLIST_ADD_PAGE = 100  # URIs per "add items to a playlist" request
-SPOTIFY_TRACK_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")  # of a track, playlist, album or artist: 22 base-62 characters
 LISTENER_MAX_WAIT_SECONDS = 5  # a listener's page waits no longer for Spotify's rate limit; longer: SpotifyDeferred
 LISTENER_MAX_RETRIES = 1  # retries of a 5xx/timeout while a listener waits for the page
 
@@ -258,7 +258,7 @@ class SpotifyClient:
         while page and len(spotify_ids) < limit:
             for item in page.get("items") or []:
                 track = (item or {}).get("track") or (item or {}).get("item") or {}
-                if SPOTIFY_TRACK_ID.match(track.get("id") or ""):
+                if SPOTIFY_ID.match(track.get("id") or ""):
                     spotify_ids.append(track["id"])
             page = self.next_page(page)
         return spotify_ids[:limit]

@@ -12,7 +12,6 @@ Sources, as keys that round-trip through a URL:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.services import spotify_client_for_user, spotify_error_message
 from ingestion.models import Playlist, Track
+from ingestion.spotify.client import SPOTIFY_ID
 from ingestion.spotify.errors import SpotifyError, SpotifyRefused
 from recommendations.artifacts import ArtifactUnavailable, ModelNotTrained
 from recommendations.parsing import catalog_id
@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 SPOTIFY_PLAYLISTS_SHOWN = 50
 SPOTIFY_TRACKS_READ = 500  # per playlist: clusters need the shape of a taste, not every track
-SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 BLEND_SEEDS = 100  # a playlist's first tracks the blend starts from (the challenge's longest seed lists are 100)
 UNTITLED_SOURCES = ("liked", "spotify-saved")  # their label is ours, not a title the listener gave
 
