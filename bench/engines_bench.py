@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/engines_bench.py [--sizes 10000,100000,1000000] [--baseline-sizes 2000,10000]
                                             [--requests 500] [--out results.json]
-                                            [--artifacts DIR] [--word2vec-epochs N]
+                                            [--artifacts DIR] [--word2vec-epochs N] [--blend-rounds N]
 
 For each catalog size and engine, as separate processes (so each peak memory is one process's own):
 
@@ -312,10 +312,10 @@ class BlendBundle:
         return self.blend.recommend(self.generators, **kwargs)
 
 
-def _blend_fit(catalog: Any, corpus: Any, epochs: int | None = None) -> Any:
+def _blend_fit(catalog: Any, corpus: Any, epochs: int | None = None, rounds: int | None = None) -> Any:
     """The serving generators on the whole corpus (Word2Vec: `epochs`, default the engine's); the ranker learns from a
     split with base generators whose Word2Vec runs BLEND_BASE_EPOCHS only (this benchmark times serving, not the
-    ranker's quality)."""
+    ranker's quality), in `rounds` boosting rounds (default the engine's BlendParams.rounds)."""
     from dataclasses import replace
 
     from recommendations.engines.blend import BlendEngine, BlendParams, Generators
@@ -336,6 +336,7 @@ def _blend_fit(catalog: Any, corpus: Any, epochs: int | None = None) -> Any:
 
     pairs = corpus.pairs()
     params = BlendParams(ranker_playlists=BLEND_RANKER_PLAYLISTS, shapes_per_playlist=2)
+    params = replace(params, rounds=rounds) if rounds else params
     blend = BlendEngine.fit(pairs, partial(fit_generators, epochs=BLEND_BASE_EPOCHS), catalog=snapshot, params=params)
     return BlendBundle(blend, fit_generators(pairs, epochs))
 
@@ -441,6 +442,8 @@ def child_build(spec: dict[str, Any]) -> dict[str, Any]:
     generated = time.perf_counter()
     epochs = spec.get("word2vec_epochs") if driver.word2vec else None
     fit = partial(driver.fit, epochs=epochs) if epochs else driver.fit
+    if spec.get("blend_rounds") and spec["engine"] == "blend":
+        fit = partial(fit, rounds=spec["blend_rounds"])
     engine = fit(catalog, corpus)
     fitted = time.perf_counter()
     engine.save(Path(spec["dir"]))
@@ -617,7 +620,10 @@ def bench_engine(label: str, engine: str, size: int, args: argparse.Namespace, d
         build = {**json.loads(built.read_text(encoding="utf-8")), "reused": True}
     else:
         print(f"{label}: rebuild", file=sys.stderr)
-        build = run_child("build", args.timeout, **common, **source, word2vec_epochs=args.word2vec_epochs)
+        build = run_child(
+            "build", args.timeout, **common, **source, word2vec_epochs=args.word2vec_epochs,
+            blend_rounds=args.blend_rounds,
+        )
         if args.artifacts and "error" not in build:
             built.write_text(json.dumps(build), encoding="utf-8")
     row: dict[str, Any] = {"engine": label, "size": build.get("tracks", size), "rebuild_peak_mb": build.pop("peak_mb")}
@@ -738,6 +744,11 @@ def main() -> None:
     parser.add_argument(
         "--word2vec-epochs", type=int, help="Word2Vec epochs of song2vec and of the blend's generators (default: the "
         "engine's 40); fewer build a 1M-track catalog's artifacts of the same shapes sooner",
+    )
+    parser.add_argument(
+        "--blend-rounds", type=int, help="LightGBM rounds of the blend's ranker (default: the engine's BlendParams, "
+        "200; the product trains RECOMMENDER_BLEND_ROUNDS, 60): scoring and SHAP cost grow with the trees. Use "
+        "another --artifacts directory than for the other rounds: a complete artifact is reused as it is",
     )
     parser.add_argument(
         "--artifacts", type=Path, help="keep the built artifacts in this directory and reuse the complete ones "
