@@ -476,6 +476,9 @@ def read_mpd_playlists(directory: Path) -> list[tuple[str, list[int]]]:
 def child_serve(spec: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
 
+    from recommendations.engines.allocator import keep_freed_memory
+
+    keep_freed_memory()  # as gunicorn.conf.py's post_fork does for each web worker
     driver = DRIVERS[spec["engine"]]
     started = time.perf_counter()
     engine = driver.load(Path(spec["dir"]))
@@ -508,6 +511,9 @@ def child_web(spec: dict[str, Any]) -> dict[str, Any]:
     """Every engine of one size in one process, requests interleaved, as a web process serves them."""
     import numpy as np
 
+    from recommendations.engines.allocator import keep_freed_memory
+
+    keep_freed_memory()  # as gunicorn.conf.py's post_fork does for each web worker
     engines: dict[str, Any] = {}
     for name, directory in spec["dirs"].items():  # the blend last: it serves with the generators loaded before it
         if name == "blend":
