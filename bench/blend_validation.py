@@ -10,7 +10,8 @@ variant then fits the hybrid's ranker (`evaluation_generators.fit_hybrid`: a bas
 ranker's base, the training set, LightGBM) with the other `key=value` pairs as BlendParams fields, and is scored on
 the 500 validation playlists. Base Song2Vec models and training sets are reused between variants that would build
 the same ones. Prints, per variant, wall and CPU seconds by part (CPU: `time.process_time`, every thread) and the
-R-precision per category, with the 1-minute load average.
+R-precision per category, with the 1-minute load average. `drop=a+b` hides features (NaN) in training and
+serving, to compare a feature set in one process (same base Song2Vec).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import os
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recommender_site.settings")
@@ -35,7 +38,7 @@ def _variant(text: str) -> dict:
     values = {}
     for pair in filter(None, text.split(",")):
         name, value = pair.split("=")
-        values[name] = float(value) if "." in value else int(value)
+        values[name] = value if name == "drop" else float(value) if "." in value else int(value)
     return values
 
 
@@ -86,7 +89,7 @@ def main() -> None:
 
     def training_set_cached(self, chosen, chosen_keys, gens):
         fields = ("candidates", "training_negatives", "shapes_per_playlist", "artist_candidates", "seed")
-        key = (id(gens.song2vec), tuple(chosen_keys), *(getattr(self.params, f) for f in fields))
+        key = (id(gens.song2vec), tuple(chosen_keys), tuple(dropped), *(getattr(self.params, f) for f in fields))
         if key not in sets:
             cpu = time.process_time()
             sets[key] = (real_training_set(self, chosen, chosen_keys, gens), time.process_time() - cpu)
@@ -95,9 +98,20 @@ def main() -> None:
         return cached
 
     blend_module.BlendEngine.training_set = training_set_cached
+    dropped: list[str] = []  # features a variant hides (NaN, as unknown) in training and serving: an A/B in-process
+    real_candidates = blend_module.BlendEngine.candidates
+
+    def candidates_without(self, *args, **kwargs):
+        found = real_candidates(self, *args, **kwargs)
+        for name in dropped:
+            found.features[:, blend_module.FEATURES.index(name)] = np.nan
+        return found
+
+    blend_module.BlendEngine.candidates = candidates_without
     for text in args.variant or ["base=40"]:
         options = _variant(text)
         epochs = int(options.pop("base", 40))
+        dropped[:] = [name for name in options.pop("drop", "").split("+") if name]
         params = BlendParams(**options)
         timing: dict[str, float] = {}
         load_before, cpu = _load(), time.process_time()
