@@ -146,7 +146,16 @@ BLEND: EngineSpec[BlendEngine] = EngineSpec(
     ModelVersion.Engine.BLEND.value,
     "recommendations.engines.blend",
     "BlendEngine",
-    fit_params={"candidates": 200, "shapes_per_playlist": 2, "truncation": 200, "num_threads": 1, "base_epochs": 10},
+    fit_params={
+        "candidates": 200,
+        "shapes_per_playlist": 2,
+        "truncation": 200,
+        "num_threads": 1,
+        "base_epochs": 10,
+        # The budget as issue-10q measured it; BlendParams' defaults became 0.1 and 100 misses (issue-10h).
+        "learning_rate": 0.05,
+        "training_negatives": 150,
+    },
     uses_playlists=True,
     settings_params={"ranker_playlists": "RECOMMENDER_BLEND_RANKER_PLAYLISTS", "rounds": "RECOMMENDER_BLEND_ROUNDS"},
 )

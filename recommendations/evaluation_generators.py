@@ -28,6 +28,11 @@ from recommendations.engines.song2vec.vectors import Word2VecParams
 from recommendations.engines.terms import TermEngine
 
 Named = list[tuple[str, list[int]]]
+# Word2Vec epochs of the Song2Vec the ranker learns its features from (the one that serves keeps its 40), as the
+# product's budget has it (artifacts.BLEND): on the validation carve 40 / 20 / 10 epochs gave R-precision
+# 0.1157 / 0.1148 / 0.1144 (run-to-run noise ~±0.002) and the base Song2Vec 21.3 / 11.3 / 6.7 s (BENCHMARKS.md,
+# issue-10h): the largest single cost of the hybrid's training.
+BASE_EPOCHS = 10
 
 
 def named_playlists(training: Sequence, keys) -> Named:
@@ -134,7 +139,8 @@ def family_recommenders(
     training, methods, params, progress, keys, models, recommenders, train_seconds, blend_params=None
 ) -> None:
     """Add cf, ease, terms and hybrid to `recommenders` (evaluation._recommenders), one fit of each engine.
-    `blend_params`: BlendParams fields and `base_epochs` (the base Song2Vec's Word2Vec epochs) for the hybrid."""
+    `blend_params`: BlendParams fields and `base_epochs` (the base Song2Vec's Word2Vec epochs, default BASE_EPOCHS
+    and never more than song2vec's own) for the hybrid."""
     from recommendations.evaluation import FAMILIES, RECOMMENDATIONS, fit_song2vec, variant
 
     fitted = {}
@@ -163,10 +169,9 @@ def family_recommenders(
             song2vec = variant(models["song2vec"], "song2vec")
             generators = Generators(song2vec=song2vec, cf=fitted["cf"], terms=fitted["terms"])
             blend_options = dict(blend_params or {})
-            base_epochs = blend_options.pop("base_epochs", None)
+            base_epochs = blend_options.pop("base_epochs", None) or BASE_EPOCHS
             base_params = params or Word2VecParams()
-            if base_epochs:
-                base_params = dataclasses.replace(base_params, epochs=base_epochs)
+            base_params = dataclasses.replace(base_params, epochs=min(base_epochs, base_params.epochs))
             blend = fit_hybrid(
                 training, keys, generators, fit_song2vec, base_params, train_seconds, BlendParams(**blend_options)
             )
