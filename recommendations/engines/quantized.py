@@ -7,9 +7,10 @@ cosines they give differ from float32's by about 1e-3 of a unit vector (tests/re
 BENCHMARKS.md, "int8 vectors" for the effect on `evaluate`).
 
 The cost is the conversion: a product converts the codes to float32 in chunks (a few MB of workspace, reused) and
-hands each chunk to BLAS, ~1.6x a float32 product's time (1M x 64: ~21 against ~14 ms on this machine's 2 cores,
-measured with bench/engines_bench.py's serving). Catalogs below INT8_VECTORS_FROM_ROWS rows keep float32: they
-fit in memory anyway and serve faster so.
+hands each chunk to BLAS. Alone that is ~1.6x a float32 product (1M x 64: ~21 against ~14 ms, a /tmp script); in a
+web process serving 1M tracks Song2Vec's requests were no slower (a quarter of the bytes to read) and the blend's
+~10% slower (BENCHMARKS.md). Catalogs below INT8_VECTORS_FROM_ROWS rows keep float32: they fit in memory anyway,
+and the 100k blend's p99 budget has no room for the conversion.
 
 float16 was measured and not taken: numpy's float16 to float32 conversion is ~10x slower than int8's.
 """
