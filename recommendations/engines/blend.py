@@ -570,7 +570,7 @@ def _song2vec_parts(
     if directions:
         # (n x d) @ (d x 2): one pass, ~30% less than two matrix-vector products (measured; the transposed
         # product (2 x d) @ (d x n) was no faster than two); then one contiguous row per direction.
-        cosines = np.ascontiguousarray((np.asarray(s2v.vectors) @ np.stack(list(directions.values())).T).T)
+        cosines = np.ascontiguousarray((s2v.vectors @ np.stack(list(directions.values())).T).T)
         for name, values in zip(directions, cosines, strict=True):
             parts[name] = values  # in the order above: the parts are added up in it
     return parts
@@ -679,7 +679,7 @@ def _seed_features(features, column, generators: Generators, ids: np.ndarray, se
     counts = np.maximum(index.track_counts[rows], 1.0)[:, None] * np.maximum(index.track_counts[seed_rows], 1.0)
     features[:, column["seeds_sharing"]] = (shared > 0).sum(axis=1) / len(seed_rows)
     features[:, column["seed_cooccurrence_max"]] = (shared / np.sqrt(counts)).max(axis=1)
-    vectors = np.asarray(s2v.vectors)
+    vectors = s2v.vectors
     similarity = vectors[rows] @ vectors[seed_rows].T
     features[:, column["seed_vectors_max"]] = similarity.max(axis=1)
     last = rows_for_ids(s2v.track_ids, seed_ids[-1:])
@@ -691,7 +691,7 @@ def _seed_features(features, column, generators: Generators, ids: np.ndarray, se
         cf_seeds = cf_seeds[np.asarray(cf.counts)[cf_seeds] > 0]
         if len(cf_seeds):
             found, in_cf = _positions(cf.track_ids, ids)
-            factors = np.asarray(cf.item_factors)
+            factors = cf.item_factors
             mine = _unit_rows(factors[found[in_cf]])
             values = np.full(len(ids), np.nan, dtype=np.float32)
             values[in_cf] = (mine @ _unit_rows(factors[cf_seeds]).T).max(axis=1)

@@ -48,6 +48,7 @@ from scipy import sparse
 
 from recommendations.engines import MessageKind, Reason, ReasonKind, Recommendation
 from recommendations.engines.features import CatalogSnapshot, read_artifact, rows_for_ids, select_rows, write_artifact
+from recommendations.engines.quantized import stored_vectors, vector_arrays, vectors_from_arrays
 
 ENGINE_NAME = "cf"
 NEGATIVE_WEIGHT = 1.0  # a dislike's confidence relative to a like's
@@ -97,7 +98,7 @@ class CollaborativeEngine:
         stats: dict[str, float] | None = None,
     ) -> None:
         self.track_ids = track_ids  # int64 (n,), ascending
-        self.item_factors = item_factors  # float32 (n, d)
+        self.item_factors = stored_vectors(item_factors)  # float32 (n, d); int8 codes for big catalogs (quantized)
         self.gram = gram  # float64 (d, d): YᵀY
         self.counts = counts  # float32 (n,): rows holding the track (positive entries)
         self.hidden_rows = hidden_rows  # int32
@@ -140,7 +141,9 @@ class CollaborativeEngine:
         if catalog is not None:
             hidden_rows = np.sort(rows_for_ids(track_ids, catalog.track_ids[np.asarray(catalog.hidden)]))
             hidden_rows = hidden_rows.astype(np.int32)
-        gram = item_factors.astype(np.float64).T @ item_factors.astype(np.float64)
+        item_factors = stored_vectors(item_factors)
+        served = np.asarray(item_factors, dtype=np.float64)  # YᵀY of the factors as served (int8 or not)
+        gram = served.T @ served
         return cls(
             track_ids=track_ids,
             item_factors=item_factors,
@@ -159,7 +162,7 @@ class CollaborativeEngine:
     def save(self, directory: Path) -> None:
         arrays = {
             "track_ids": self.track_ids,
-            "item_factors": self.item_factors,
+            **vector_arrays("item_factors", self.item_factors),
             "gram": self.gram,
             "counts": self.counts,
             "hidden_rows": self.hidden_rows,
@@ -172,7 +175,7 @@ class CollaborativeEngine:
         params, arrays = read_artifact(directory, engine=ENGINE_NAME, mmap=mmap)
         return cls(
             track_ids=np.asarray(arrays["track_ids"]),
-            item_factors=arrays["item_factors"],
+            item_factors=vectors_from_arrays("item_factors", arrays),
             gram=np.asarray(arrays["gram"]),
             counts=np.asarray(arrays["counts"]),
             hidden_rows=np.asarray(arrays["hidden_rows"]),
@@ -201,7 +204,7 @@ class CollaborativeEngine:
         negatives = np.zeros(0, np.int64) if negative_rows is None else np.asarray(negative_rows, dtype=np.int64)
         negatives = np.setdiff1d(negatives, seed_rows)
         alpha = self.params.alpha
-        factors = np.asarray(self.item_factors)
+        factors = self.item_factors
         liked = factors[seed_rows].astype(np.float64)
         disliked = factors[negatives].astype(np.float64)
         confidence = alpha * weights
@@ -229,7 +232,7 @@ class CollaborativeEngine:
         user = self.fold_in(rows, rows_for_ids(self.track_ids, negative_ids), weights)
         if user is None:
             return None
-        return np.asarray(self.item_factors) @ user
+        return self.item_factors @ user
 
     def recommend(
         self,
@@ -286,7 +289,7 @@ class CollaborativeEngine:
         known = seed_rows[np.asarray(self.counts)[seed_rows] > 0]
         if len(known) == 0 or len(chosen) == 0:
             return [None] * len(chosen)
-        factors = np.asarray(self.item_factors)
+        factors = self.item_factors
         similarity = _unit_rows(factors[chosen]) @ _unit_rows(factors[known]).T
         return [int(self.track_ids[known[j]]) for j in np.argmax(similarity, axis=1).tolist()]
 

@@ -60,6 +60,7 @@ from recommendations.engines.features import (
     write_artifact,
 )
 from recommendations.engines.neighbours import PlaylistIndex
+from recommendations.engines.quantized import stored_vectors, vector_arrays, vectors_from_arrays
 from recommendations.engines.situations import DEFAULT_VOCABULARY, ArtistIndex, TitleIndex, Vocabulary
 from recommendations.engines.song2vec.placement import (
     NOT_PLACED,
@@ -128,7 +129,8 @@ class Song2VecEngine:
         stats: dict[str, float] | None = None,
     ) -> None:
         self.track_ids = track_ids  # int64 (n,), ascending
-        self.vectors = vectors  # float32 (n, d), unit length (zero rows: not placed)
+        # float32 (n, d), unit length (zero rows: not placed); int8 codes from INT8_VECTORS_FROM_ROWS rows (quantized)
+        self.vectors = stored_vectors(vectors)
         self.placement = placement  # int8 (n,): NOT_PLACED / PLACED_BY_PLAYLISTS / PLACED_BY_CONTENT
         self.prior = prior  # float32 (n,): ln(1 + playlists holding the track)
         self.hidden_rows = hidden_rows  # int32
@@ -219,7 +221,7 @@ class Song2VecEngine:
         by_playlists = np.asarray(self.placement) == PLACED_BY_PLAYLISTS
         vectors = np.zeros((len(track_ids), self.vectors.shape[1]), dtype=np.float32)
         placement = np.full(len(track_ids), NOT_PLACED, dtype=np.int8)
-        vectors[new_row_of[by_playlists]] = np.asarray(self.vectors)[by_playlists]
+        vectors[new_row_of[by_playlists]] = self.vectors[by_playlists]
         placement[new_row_of[by_playlists]] = PLACED_BY_PLAYLISTS
         catalog_rows = rows_for_ids(track_ids, catalog.track_ids)
         place_by_content(vectors, placement, catalog, catalog_rows)
@@ -249,7 +251,7 @@ class Song2VecEngine:
     def save(self, directory: Path) -> None:
         arrays = {
             "track_ids": self.track_ids,
-            "vectors": self.vectors,
+            **vector_arrays("vectors", self.vectors),
             "placement": self.placement,
             "prior": self.prior,
             "hidden_rows": self.hidden_rows,
@@ -275,7 +277,7 @@ class Song2VecEngine:
         arrays = {name: np.asarray(array) for name, array in arrays.items()}
         return cls(
             track_ids=arrays["track_ids"],
-            vectors=arrays["vectors"],
+            vectors=vectors_from_arrays("vectors", arrays),
             placement=arrays["placement"],
             prior=arrays["prior"],
             hidden_rows=arrays["hidden_rows"],
