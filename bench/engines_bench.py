@@ -753,7 +753,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--blend-rounds", type=int, help="LightGBM rounds of the blend's ranker (default: the engine's BlendParams, "
-        "200; the product trains RECOMMENDER_BLEND_ROUNDS, 60): scoring and SHAP cost grow with the trees. Use "
+        "100; the product trains RECOMMENDER_BLEND_ROUNDS, 60): scoring and SHAP cost grow with the trees. Use "
         "another --artifacts directory than for the other rounds: a complete artifact is reused as it is",
     )
     parser.add_argument(
