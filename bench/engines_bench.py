@@ -35,8 +35,9 @@ out 10% of the time), or three favourites, or a reroll, always excluding 50 disl
 5-200 random tracks, k=20, 50 excluded; Song2Vec: situation queries ("music for coding", "비 오는 날", "workout"...),
 one in five a reroll, 50 excluded.
 
-`--artifacts DIR` keeps each built artifact (with its build row, build.json) and reuses complete ones in a later
-run: at 1M tracks the blend's bundle takes longer to build than everything else to measure, and the web process's
+`--artifacts DIR` keeps each built artifact (with its build row and settings, build.json) and reuses complete ones
+in a later run when they were built with the same options and the same engine code (else it rebuilds and says
+why): at 1M tracks the blend's bundle takes longer to build than everything else to measure, and the web process's
 memory can then be measured again after a serving change without rebuilding. `--word2vec-epochs N` trains song2vec's
 and the blend's Word2Vec for N epochs instead of the engine's 40: the artifacts keep a 1M catalog's shapes (vectors,
 indexes, factors), only the vectors are less trained; say so beside any number measured that way.
@@ -56,6 +57,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import hashlib
 import json
 import os
 import shutil
@@ -614,24 +616,52 @@ def child_main(payload: str) -> None:
 # The run.
 
 
+def engines_code_digest() -> str:
+    """A digest of the engines' source: an artifact built by other engine code (float32 against int8 vectors, other
+    features) is not reused as if it were this code's."""
+    digest = hashlib.sha256()
+    engines = Path(__file__).resolve().parent.parent / "recommendations" / "engines"
+    for path in sorted(engines.rglob("*.py")):
+        digest.update(path.relative_to(engines).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def build_settings(**options: Any) -> dict[str, Any]:
+    """What decides an artifact's contents: the build's options (the directory aside) and the engines' code."""
+    return {**{key: value for key, value in options.items() if key != "dir"}, "engines_code": engines_code_digest()}
+
+
+def stale_settings(built: Path, settings: dict[str, Any]) -> list[str] | None:
+    """The settings a kept artifact was built with that differ from these ([] when none); None if unreadable."""
+    try:
+        kept = json.loads(built.read_text(encoding="utf-8")).get("settings")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict):
+        return ["settings (the artifact predates their record)"]
+    return sorted(key for key in {*kept, *settings} if kept.get(key) != settings.get(key))
+
+
 def bench_engine(label: str, engine: str, size: int, args: argparse.Namespace, directory: Path, **source: Any) -> dict:
     """Rebuild in one child, then serve from the saved artifact in a fresh one; the row for the table.
 
     `source`: nothing for the synthetic catalog of `size` tracks, or mpd="DIR" for MPD slices (size is then unused).
     """
     common = {"engine": engine, "size": size, "seed": args.seed, "dir": str(directory)}
+    options = {"word2vec_epochs": args.word2vec_epochs, "blend_rounds": args.blend_rounds}
+    used = {"word2vec_epochs": ("song2vec", "blend"), "blend_rounds": ("blend",)}  # the options each engine reads
+    settings = build_settings(**common, **source, **{k: v for k, v in options.items() if engine in used[k]})
     built = directory / "build.json"  # written after the artifact: its presence means the artifact is complete
-    if args.artifacts and built.exists():
+    stale = stale_settings(built, settings) if args.artifacts and built.exists() else None
+    if stale == []:
         print(f"{label}: reusing {directory}", file=sys.stderr)
         build = {**json.loads(built.read_text(encoding="utf-8")), "reused": True}
+        build.pop("settings", None)
     else:
-        print(f"{label}: rebuild", file=sys.stderr)
-        build = run_child(
-            "build", args.timeout, **common, **source, word2vec_epochs=args.word2vec_epochs,
-            blend_rounds=args.blend_rounds,
-        )
+        print(f"{label}: rebuild" + (f" (built with other {', '.join(stale)})" if stale else ""), file=sys.stderr)
+        build = run_child("build", args.timeout, **common, **source, **options)
         if args.artifacts and "error" not in build:
-            built.write_text(json.dumps(build), encoding="utf-8")
+            built.write_text(json.dumps({**build, "settings": settings}), encoding="utf-8")
     row: dict[str, Any] = {"engine": label, "size": build.get("tracks", size), "rebuild_peak_mb": build.pop("peak_mb")}
     row.update(build)
     if "error" not in build:
@@ -753,8 +783,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--blend-rounds", type=int, help="LightGBM rounds of the blend's ranker (default: the engine's BlendParams, "
-        "100; the product trains RECOMMENDER_BLEND_ROUNDS, 60): scoring and SHAP cost grow with the trees. Use "
-        "another --artifacts directory than for the other rounds: a complete artifact is reused as it is",
+        "100; the product trains RECOMMENDER_BLEND_ROUNDS, 60): scoring and SHAP cost grow with the trees; "
+        "an artifact built with other rounds, epochs or engine code is rebuilt, not reused",
     )
     parser.add_argument(
         "--artifacts", type=Path, help="keep the built artifacts in this directory and reuse the complete ones "
