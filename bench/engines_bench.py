@@ -68,7 +68,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -616,6 +616,7 @@ def child_main(payload: str) -> None:
 # The run.
 
 
+@cache  # once per run: the source does not change under it, and every engine at every size asks
 def engines_code_digest() -> str:
     """A digest of the engines' source: an artifact built by other engine code (float32 against int8 vectors, other
     features) is not reused as if it were this code's."""
